@@ -1,0 +1,64 @@
+"""API keys for game servers and the request log. Keys are stored as SHA-256 only."""
+
+from django.db import models
+from django.db.models import Q
+
+
+class Scope(models.TextChoices):
+    ROOMS_READ = "rooms:read"
+    ROOMS_WRITE = "rooms:write"
+    STATUS_WRITE = "status:write"
+    STATE_WRITE = "state:write"
+    WEBHOOKS = "webhooks"
+
+
+ALL_SCOPES = [choice.value for choice in Scope]
+
+
+class ApiKey(models.Model):
+    key_prefix = models.CharField(max_length=16, help_text="First characters of the key, for recognising it.")
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    service_name = models.CharField(max_length=100)
+    game = models.ForeignKey(
+        "rooms.Game",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="api_keys",
+        help_text="When set, the key can only touch rooms playing this game.",
+    )
+    scopes = models.JSONField(default=list)
+    # Optional per-key overrides of the rate tiers: {"status": "120/m"}.
+    rate_limits = models.JSONField(default=dict, blank=True)
+    is_active = models.BooleanField(default=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    rotated_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    grace_until = models.DateTimeField(null=True, blank=True, help_text="A rotated-out key works until then.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "api_keys"
+        verbose_name = "API key"
+        indexes = [models.Index(fields=["key_hash"], condition=Q(is_active=True), name="idx_api_keys_hash_active")]
+
+    def __str__(self) -> str:
+        return f"{self.service_name} ({self.key_prefix}…)"
+
+
+class ApiRequest(models.Model):
+    api_key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="requests")
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=300)
+    status_code = models.PositiveSmallIntegerField()
+    duration_ms = models.FloatField()
+    request_id = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "api_requests"
+        verbose_name = "API request"
+        indexes = [models.Index(fields=["api_key", "-created_at"], name="idx_api_requests_key_created")]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} {self.status_code}"

@@ -1,0 +1,34 @@
+"""ASGI entry point: HTTP (Django, plus static files) and the lobby WebSocket."""
+
+import asyncio
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gamebuddies.settings")
+# Populate the app registry before importing consumers and models.
+django_http = get_asgi_application()
+
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
+
+from gamebuddies.ws_security import SameOriginWebSocketGuard  # noqa: E402
+from rooms.broadcast import broadcaster  # noqa: E402
+from rooms.routing import websocket_urlpatterns  # noqa: E402
+
+_router = ProtocolTypeRouter(
+    {
+        # Static files are served in-process so a bare `make run` needs nothing else;
+        # behind a CDN or proxy, set SERVE_STATIC=0 and serve `collectstatic` output.
+        "http": ASGIStaticFilesHandler(django_http) if settings.SERVE_STATIC else django_http,
+        "websocket": SameOriginWebSocketGuard(URLRouter(websocket_urlpatterns)),
+    }
+)
+
+
+async def application(scope, receive, send):
+    if scope["type"] != "lifespan":
+        # Broadcasts scheduled from sync threads are handed to the layer on this loop.
+        broadcaster.bind_loop(asyncio.get_running_loop())
+    return await _router(scope, receive, send)

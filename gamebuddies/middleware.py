@@ -1,0 +1,20 @@
+"""Cross-cutting HTTP middleware: request ids."""
+
+import re
+import uuid
+
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{8,64}$")
+
+
+class RequestIdMiddleware:
+    """Give every request an id (echoed as X-Request-Id) for logs, ApiRequest rows and errors."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get("X-Request-Id", "")
+        request.request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        response = self.get_response(request)
+        response["X-Request-Id"] = request.request_id
+        return response

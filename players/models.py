@@ -1,0 +1,76 @@
+"""Players, their per-room sessions and the history of their status changes."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Player(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    display_name = models.CharField(max_length=24)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "players"
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class SessionStatus(models.TextChoices):
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+
+
+class PlayerSession(models.Model):
+    """A player's seat credential for one room. Only the SHA-256 of the token is stored."""
+
+    player = models.ForeignKey(Player, on_delete=models.CASCADE, related_name="sessions")
+    room = models.ForeignKey("rooms.Room", on_delete=models.CASCADE, related_name="sessions")
+    token_hash = models.CharField(max_length=64)
+    status = models.CharField(max_length=16, choices=SessionStatus.choices, default=SessionStatus.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "player_sessions"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["player", "room"],
+                condition=Q(status="active"),
+                name="idx_unique_active_session",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["token_hash"], condition=Q(status="active"), name="idx_player_sessions_token"),
+            models.Index(fields=["player", "room", "status"], name="idx_player_sessions_user_room"),
+        ]
+
+    def __str__(self) -> str:
+        return f"session of {self.player_id} in {self.room_id} ({self.status})"
+
+
+class PlayerStatusHistory(models.Model):
+    player = models.ForeignKey(Player, on_delete=models.CASCADE, related_name="status_history")
+    room = models.ForeignKey("rooms.Room", on_delete=models.CASCADE, related_name="status_history")
+    old_location = models.CharField(max_length=16, blank=True)
+    new_location = models.CharField(max_length=16)
+    old_status = models.CharField(max_length=16, blank=True)
+    new_status = models.CharField(max_length=16)
+    reason = models.CharField(max_length=200, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "player_status_history"
+        verbose_name_plural = "player status history"
+        indexes = [models.Index(fields=["player", "-created_at"], name="idx_player_status_history_user")]
+
+    def __str__(self) -> str:
+        return f"{self.player_id}: {self.old_location}->{self.new_location}"

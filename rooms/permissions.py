@@ -1,0 +1,48 @@
+"""Authorisation rules for room changes, checked inside the services.
+
+Views and consumers may check early for a nicer message, but these are the rules:
+a player's session acts only on its own room, spectators change nothing, host
+actions need the host, and a game-bound API key touches only its game's rooms.
+"""
+
+from __future__ import annotations
+
+from gamebuddies.actors import Actor, ActorKind
+from gamebuddies.errors import ForbiddenError
+
+from .models import MemberRole, Room, RoomMember
+
+
+def authorize_room(actor: Actor, room: Room) -> None:
+    if actor.kind == ActorKind.PLAYER and actor.room_id != room.pk:
+        raise ForbiddenError("This session belongs to another room")
+    if actor.kind == ActorKind.API_KEY and actor.game_slug and room.current_game_id != actor.game_slug:
+        raise ForbiddenError("This API key is bound to another game")
+
+
+def acting_member(actor: Actor, members_by_player: dict) -> RoomMember | None:
+    """The actor's own seat (players only); a player without a seat may do nothing."""
+    if actor.kind != ActorKind.PLAYER:
+        return None
+    member = members_by_player.get(actor.player_id)
+    if member is None:
+        raise ForbiddenError("You are not in this room")
+    return member
+
+
+def require_participant(actor: Actor, member: RoomMember | None) -> None:
+    if actor.kind == ActorKind.PLAYER and (member is None or member.role == MemberRole.SPECTATOR):
+        raise ForbiddenError("Spectators can watch but not change the room")
+
+
+def require_host(actor: Actor, member: RoomMember | None) -> None:
+    if actor.kind == ActorKind.PLAYER and (member is None or member.role != MemberRole.HOST):
+        raise ForbiddenError("Only the host can do that")
+    if actor.kind == ActorKind.API_KEY:
+        raise ForbiddenError("Host actions are for the host and staff")
+
+
+def require_self(actor: Actor, target_player_id) -> None:
+    """Players change only their own status; keys, staff and the system may change anyone's."""
+    if actor.kind == ActorKind.PLAYER and actor.player_id != target_player_id:
+        raise ForbiddenError("Players can only change their own status")

@@ -1,0 +1,51 @@
+"""Parsing of lobby client messages: `{type, requestId, ...fields}` as JSON text."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from gamebuddies.errors import ValidationError
+
+CLIENT_MESSAGE_TYPES = {
+    "auth",
+    "sync",
+    "ping",
+    "updateStatus",
+    "setReady",
+    "selectGame",
+    "startGame",
+    "kick",
+    "transferHost",
+    "leave",
+}
+
+
+@dataclass(frozen=True)
+class ClientMessage:
+    type: str
+    request_id: str | int | None
+    data: dict
+
+
+def parse_client_message(text: str | None) -> ClientMessage:
+    if not text:
+        raise ValidationError("Send JSON text messages", field="body")
+    try:
+        body = json.loads(text)
+    except ValueError:
+        raise ValidationError("Message is not valid JSON", field="body") from None
+    if not isinstance(body, dict):
+        raise ValidationError("Message must be a JSON object", field="body")
+    request_id = body.get("requestId")
+    if request_id is not None and not (
+        isinstance(request_id, str)
+        and len(request_id) <= 64
+        or isinstance(request_id, int)
+        and not isinstance(request_id, bool)
+    ):
+        raise ValidationError("requestId must be a short string or a number", field="requestId")
+    kind = body.get("type")
+    if kind not in CLIENT_MESSAGE_TYPES:
+        raise ValidationError(f"Unknown message type {kind!r}"[:100], field="type")
+    return ClientMessage(type=kind, request_id=request_id, data=body)

@@ -1,0 +1,120 @@
+"""Reads of rooms, members, events and game state. No writes here."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import QuerySet
+
+from gamebuddies.errors import RoomClosedError, RoomNotFoundError
+
+from .models import (
+    LIVE_ROOM_STATUSES,
+    ROOM_CODE_ALPHABET,
+    ROOM_CODE_LENGTH,
+    Game,
+    GameState,
+    Room,
+    RoomEvent,
+    RoomMember,
+)
+from .snapshot import room_state, room_state_update, to_json
+
+logger = logging.getLogger(__name__)
+
+
+def normalize_room_code(code: str) -> str:
+    return (code or "").strip().upper()
+
+
+def is_well_formed_room_code(code: str) -> bool:
+    return len(code) == ROOM_CODE_LENGTH and all(ch in ROOM_CODE_ALPHABET for ch in code)
+
+
+def room_get_live(*, code: str) -> Room:
+    """The live room with this code; closed rooms say so plainly."""
+    code = normalize_room_code(code)
+    if not is_well_formed_room_code(code):
+        raise RoomNotFoundError()
+    room = Room.objects.filter(room_code=code, status__in=LIVE_ROOM_STATUSES).first()
+    if room is not None:
+        return room
+    if Room.objects.filter(room_code=code).exists():
+        raise RoomClosedError()
+    raise RoomNotFoundError()
+
+
+def room_get(*, room_id: uuid.UUID) -> Room:
+    room = Room.objects.filter(pk=room_id).first()
+    if room is None:
+        raise RoomNotFoundError()
+    return room
+
+
+def room_members(*, room: Room) -> QuerySet[RoomMember]:
+    return RoomMember.objects.filter(room_id=room.pk).select_related("player").order_by("joined_at", "id")
+
+
+def member_get(*, room: Room, player_id) -> RoomMember | None:
+    return RoomMember.objects.filter(room_id=room.pk, player_id=player_id).select_related("player").first()
+
+
+def _state_cache_key(room_id) -> str:
+    return f"room-state:{room_id}"
+
+
+def cache_room_state(*, room_id, version: int, payload_json: str) -> None:
+    """Cache a committed snapshot under its version; readers only trust a matching version."""
+    cache.set(_state_cache_key(room_id), (version, payload_json), settings.ROOM_STATE_CACHE_SECONDS)
+
+
+def room_state_update_json(*, room: Room, event: str = "sync") -> str:
+    """The roomStateUpdate JSON for `room` as loaded; cache hit when versions agree.
+
+    Keyed by the version of the room row the caller holds, so a cached snapshot can
+    never be older than what the database says.
+    """
+    try:
+        cached = cache.get(_state_cache_key(room.pk))
+    except Exception:  # the cache is an optimisation; Redis down must not break reads
+        cached = None
+    if cached and cached[0] == room.version:
+        if event == "sync":
+            return cached[1]
+        payload = json.loads(cached[1])
+        payload["event"] = event
+        return to_json(payload)
+    payload_json = to_json(room_state_update(room, room_members(room=room), event=event))
+    if event == "sync":
+        try:
+            cache_room_state(room_id=room.pk, version=room.version, payload_json=payload_json)
+        except Exception:
+            logger.debug("room state cache write failed", exc_info=True)
+    return payload_json
+
+
+def room_snapshot(*, room: Room) -> dict:
+    """`{room, players}` for `room`, from the cache when it matches the room's version."""
+    return json.loads(room_state_update_json(room=room))["state"]
+
+
+def room_state_uncached(*, room: Room) -> dict:
+    return room_state(room, room_members(room=room))
+
+
+def room_events_after(*, room: Room, after_version: int, limit: int) -> list[RoomEvent]:
+    return list(
+        RoomEvent.objects.filter(room_id=room.pk, room_version__gt=after_version).order_by("room_version", "id")[:limit]
+    )
+
+
+def game_list_active() -> QuerySet[Game]:
+    return Game.objects.filter(is_active=True).order_by("name")
+
+
+def game_state_latest(*, room: Room, game_slug: str) -> GameState | None:
+    return GameState.objects.filter(room_id=room.pk, game_id=game_slug).order_by("-version").first()

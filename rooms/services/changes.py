@@ -1,0 +1,138 @@
+"""The shape every room change takes: lock the room, write, then commit_room_change.
+
+Lock contract: `lock_room` takes the room row lock (PostgreSQL `SELECT ... FOR UPDATE`;
+on SQLite every transaction is BEGIN IMMEDIATE, which serialises writers). It is taken
+before any member row is read or written, so two changes to one room never interleave
+and never deadlock. `commit_room_change` then issues the one UPDATE of the room row
+that the version trigger turns into exactly one version bump, records the RoomEvent,
+builds the snapshot under the lock and schedules its broadcast for after commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from gamebuddies import metrics
+from gamebuddies.actors import Actor
+from gamebuddies.errors import RoomClosedError, RoomNotFoundError
+
+from ..broadcast import BroadcastTicket, broadcaster
+from ..models import LIVE_ROOM_STATUSES, Room, RoomEvent, RoomMember
+from ..selectors import is_well_formed_room_code, normalize_room_code, room_members
+from ..snapshot import room_state_update, to_json
+
+RoomRef = Room | uuid.UUID | str
+
+
+def lock_room(ref: RoomRef, *, allow_closed: bool = False) -> Room:
+    """Lock and return a live room by instance, id or code. Must run inside atomic()."""
+    assert transaction.get_connection().in_atomic_block, "lock_room needs a transaction"
+    queryset = Room.objects.select_for_update()
+    if isinstance(ref, Room):
+        room = queryset.filter(pk=ref.pk).first()
+    elif isinstance(ref, uuid.UUID):
+        room = queryset.filter(pk=ref).first()
+    else:
+        code = normalize_room_code(ref)
+        if not is_well_formed_room_code(code):
+            raise RoomNotFoundError()
+        room = queryset.filter(room_code=code, status__in=LIVE_ROOM_STATUSES).first()
+        if room is None:
+            if Room.objects.filter(room_code=code).exists():
+                raise RoomClosedError()
+            raise RoomNotFoundError()
+    if room is None:
+        raise RoomNotFoundError()
+    if not allow_closed and room.status not in LIVE_ROOM_STATUSES:
+        raise RoomClosedError()
+    return room
+
+
+def lock_members(room: Room) -> dict[uuid.UUID, RoomMember]:
+    """All members of a locked room, keyed by player id (one query)."""
+    return {m.player_id: m for m in room_members(room=room)}
+
+
+@dataclass
+class RoomChange:
+    room: Room
+    members: list[RoomMember]
+    event: str
+    ticket: BroadcastTicket
+    state: dict = field(repr=False)
+
+    @property
+    def version(self) -> int:
+        return self.room.version
+
+    def member(self, player_id) -> RoomMember | None:
+        return next((m for m in self.members if m.player_id == player_id), None)
+
+
+def commit_room_change(
+    *,
+    room: Room,
+    event: str,
+    actor: Actor,
+    changes: dict | None = None,
+    room_fields: dict | None = None,
+    player_id=None,
+    bump: bool = True,
+) -> RoomChange:
+    """Finish a change to a locked room inside the caller's transaction.
+
+    One UPDATE of the room (the trigger adds exactly one to `version`), one RoomEvent,
+    one snapshot, one broadcast after commit. `bump=False` is only for the insert
+    that creates a room (its first version is 1).
+    """
+    now = timezone.now()
+    if bump:
+        fields = {"last_activity": now, "updated_at": now, **(room_fields or {})}
+        Room.objects.filter(pk=room.pk).update(**fields)
+        for name, value in fields.items():
+            setattr(room, name, value)
+        # Holding the row lock, the trigger's OLD.version is the one we read.
+        room.version += 1
+    changes = changes or {}
+    RoomEvent.objects.create(
+        room=room,
+        player_id=player_id,
+        event_type=event,
+        event_data={**changes, "actor": actor.as_event_data()},
+        room_version=room.version,
+    )
+    members = list(room_members(room=room))
+    payload = room_state_update(room, members, event=event, changes=changes)
+    ticket = broadcaster.broadcast_on_commit(
+        group=room.group_name,
+        room_id=room.pk,
+        version=room.version,
+        payload_json=to_json(payload),
+        extra=_consumer_hints(event, changes),
+    )
+    _after_commit_hooks(room=room, event=event, changes=changes, payload=payload)
+    transaction.on_commit(lambda: metrics.room_changes.labels(event).inc())
+    return RoomChange(room=room, members=members, event=event, ticket=ticket, state=payload["state"])
+
+
+def _consumer_hints(event: str, changes: dict) -> dict:
+    """What sockets must do besides forwarding the snapshot: drop removed seats, close on room end."""
+    if event in ("player_kicked", "player_left"):
+        return {"removed": [changes["playerId"]]}
+    if event in ("room_closed", "room_abandoned"):
+        return {"closed": True}
+    return {}
+
+
+def _after_commit_hooks(*, room: Room, event: str, changes: dict, payload: dict) -> None:
+    """Other apps (webhooks) record their side of the change in the same transaction."""
+    for hook in ROOM_CHANGE_HOOKS:
+        hook(room=room, event=event, changes=changes, payload=payload)
+
+
+# Filled by apps that react to room changes (e.g. the webhook outbox), at import time.
+ROOM_CHANGE_HOOKS: list = []

@@ -1,0 +1,212 @@
+"""Choosing, starting and ending games; saving versioned game state."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from gamebuddies.actors import Actor, ActorKind
+from gamebuddies.errors import (
+    ForbiddenError,
+    GameNotFoundError,
+    InvalidRoomStateError,
+    StateConflictError,
+    ValidationError,
+)
+from players.models import PlayerStatusHistory
+from players.services import status_history_record_many
+
+from ..game_settings import validate_game_settings
+from ..models import Game, GameState, Location, MemberRole, PlayerStatus, RoomMember, RoomStatus
+from ..permissions import acting_member, authorize_room, require_host
+from .changes import RoomChange, RoomRef, commit_room_change, lock_members, lock_room
+from .membership import ensure_room_in
+
+MAX_RESULT_BYTES = 16 * 1024
+MAX_STATE_BYTES = 256 * 1024
+
+
+def _active_game(slug) -> Game:
+    if not isinstance(slug, str) or not slug:
+        raise ValidationError("game is required", field="game")
+    game = Game.objects.filter(pk=slug, is_active=True).first()
+    if game is None:
+        raise GameNotFoundError(field="game")
+    return game
+
+
+@transaction.atomic
+def game_select(*, room: RoomRef, game_slug: str, settings: dict | None, actor: Actor) -> RoomChange:
+    locked = lock_room(room)
+    authorize_room(actor, locked)
+    require_host(actor, acting_member(actor, lock_members(locked)))
+    ensure_room_in(locked, RoomStatus.LOBBY)
+    game = _active_game(game_slug)
+    cleaned = validate_game_settings(game, settings)
+    return commit_room_change(
+        room=locked,
+        event="game_selected",
+        actor=actor,
+        player_id=actor.player_id,
+        changes={"game": game.pk, "settings": cleaned},
+        room_fields={"current_game_id": game.pk, "game_settings": cleaned},
+    )
+
+
+def _ready_players(members: dict) -> list[RoomMember]:
+    return [m for m in members.values() if m.is_connected and m.role != MemberRole.SPECTATOR]
+
+
+@transaction.atomic
+def game_start(*, room: RoomRef, actor: Actor) -> RoomChange:
+    """Lobby -> in_game: every connected participant moves to the game in one UPDATE."""
+    locked = lock_room(room)
+    authorize_room(actor, locked)
+    members = lock_members(locked)
+    require_host(actor, acting_member(actor, members))
+    ensure_room_in(locked, RoomStatus.LOBBY)
+    if not locked.current_game_id:
+        raise InvalidRoomStateError("Pick a game first")
+    game = _active_game(locked.current_game_id)
+    players = _ready_players(members)
+    if not game.min_players <= len(players) <= game.max_players:
+        raise InvalidRoomStateError(
+            f"{game.name} needs {game.min_players}-{game.max_players} connected players, not {len(players)}"
+        )
+    now = timezone.now()
+    ids = [m.pk for m in players]
+    RoomMember.objects.filter(pk__in=ids).update(
+        current_location=Location.GAME,
+        in_game=True,
+        is_connected=True,
+        status=PlayerStatus.IN_GAME,
+        is_ready=False,
+        last_ping=now,
+    )
+    status_history_record_many(
+        [
+            PlayerStatusHistory(
+                player_id=m.player_id,
+                room_id=locked.pk,
+                old_location=m.current_location,
+                new_location=Location.GAME,
+                old_status=m.status,
+                new_status=PlayerStatus.IN_GAME,
+                reason="game started",
+                metadata={},
+            )
+            for m in players
+        ]
+    )
+    return commit_room_change(
+        room=locked,
+        event="game_started",
+        actor=actor,
+        player_id=actor.player_id,
+        changes={"game": game.pk, "players": [str(m.player_id) for m in players]},
+        room_fields={"status": RoomStatus.IN_GAME, "metadata": {**locked.metadata, "gameStartedAt": now.isoformat()}},
+    )
+
+
+@dataclass
+class GameEndResult:
+    change: RoomChange | None
+    players_returned: int
+    version: int
+
+
+@transaction.atomic
+def game_end(*, room: RoomRef, actor: Actor, result: dict | None = None, return_players: bool = True) -> GameEndResult:
+    """In game -> lobby. Every connected in-game player returns with a single UPDATE.
+
+    The query count does not depend on the number of players. Ending a game that is
+    no longer running changes nothing (a retried call is harmless).
+    """
+    result = result or {}
+    if not isinstance(result, dict) or len(json.dumps(result)) > MAX_RESULT_BYTES:
+        raise ValidationError("gameResult must be an object under 16 KB", field="gameResult")
+    locked = lock_room(room)
+    authorize_room(actor, locked)
+    if actor.kind == ActorKind.PLAYER:
+        require_host(actor, acting_member(actor, lock_members(locked)))
+    if locked.status not in (RoomStatus.IN_GAME, RoomStatus.RETURNING):
+        return GameEndResult(change=None, players_returned=0, version=locked.version)
+    now = timezone.now()
+    returning = list(
+        RoomMember.objects.filter(room_id=locked.pk, current_location=Location.GAME, is_connected=True).values_list(
+            "pk", "player_id", "status"
+        )
+    )
+    if return_players and returning:
+        RoomMember.objects.filter(pk__in=[pk for pk, _, _ in returning]).update(
+            current_location=Location.LOBBY,
+            in_game=False,
+            status=PlayerStatus.LOBBY,
+            last_ping=now,
+        )
+        status_history_record_many(
+            [
+                PlayerStatusHistory(
+                    player_id=player_id,
+                    room_id=locked.pk,
+                    old_location=Location.GAME,
+                    new_location=Location.LOBBY,
+                    old_status=status,
+                    new_status=PlayerStatus.LOBBY,
+                    reason="game ended",
+                    metadata={},
+                )
+                for _, player_id, status in returning
+            ]
+        )
+    new_status = RoomStatus.LOBBY if return_players or not returning else RoomStatus.RETURNING
+    change = commit_room_change(
+        room=locked,
+        event="game_ended",
+        actor=actor,
+        changes={
+            "playersReturned": len(returning) if return_players else 0,
+            "gameResult": result,
+            "game": locked.current_game_id,
+        },
+        room_fields={
+            "status": new_status,
+            "metadata": {**locked.metadata, "lastGameResult": result, "gameEndedAt": now.isoformat()},
+        },
+    )
+    return GameEndResult(
+        change=change, players_returned=len(returning) if return_players else 0, version=change.version
+    )
+
+
+@transaction.atomic
+def game_state_save(
+    *, room: RoomRef, game_slug: str, state, actor: Actor, expected_version: int | None = None
+) -> GameState:
+    """Append the next version of a game's state; a stale expected version is a conflict."""
+    if not isinstance(state, dict | list):
+        raise ValidationError("state must be an object or array", field="state")
+    if len(json.dumps(state)) > MAX_STATE_BYTES:
+        raise ValidationError("state is larger than 256 KB", field="state")
+    locked = lock_room(room)
+    authorize_room(actor, locked)
+    game = _active_game(game_slug)
+    if actor.kind == ActorKind.API_KEY and actor.game_slug and actor.game_slug != game.pk:
+        raise ForbiddenError("This API key is bound to another game", field="game")
+    latest = GameState.objects.filter(room_id=locked.pk, game_id=game.pk).order_by("-version").first()
+    current = latest.version if latest else 0
+    if expected_version is not None and expected_version != current:
+        raise StateConflictError(
+            f"Game state is at version {current}, not {expected_version}",
+            current_state={"version": current, "state": latest.state if latest else None},
+        )
+    return GameState.objects.create(
+        room=locked,
+        game=game,
+        state=state,
+        version=current + 1,
+        api_key_id=actor.api_key_id,
+    )

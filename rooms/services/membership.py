@@ -1,0 +1,295 @@
+"""Seats in a room: join, leave, kick, host changes, ready, presence."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from gamebuddies.actors import Actor, ActorKind
+from gamebuddies.errors import InvalidRoomStateError, PlayerNotFoundError, RoomFullError, ValidationError
+from players.services import player_create, session_issue, session_revoke_all
+
+from ..models import Location, MemberRole, PlayerStatus, Room, RoomMember, RoomStatus
+from ..permissions import acting_member, authorize_room, require_host, require_participant, require_self
+from .changes import RoomChange, RoomRef, commit_room_change, lock_members, lock_room
+from .lifecycle import SeatResult
+
+MAX_SPECTATORS = 20
+
+
+def _pick_successor(members: dict, *, excluding=None) -> RoomMember | None:
+    """Earliest-joined connected participant: deterministic, like Photon's lowest actor."""
+    candidates = [
+        m for m in members.values() if m.player_id != excluding and m.is_connected and m.role != MemberRole.SPECTATOR
+    ]
+    return min(candidates, key=lambda m: (m.joined_at, m.pk), default=None)
+
+
+def _make_host(room: Room, successor: RoomMember, previous: RoomMember | None) -> dict:
+    """Role updates for a host change; returns the room fields to set with the bump."""
+    if previous is not None:
+        RoomMember.objects.filter(pk=previous.pk).update(role=MemberRole.PLAYER)
+    RoomMember.objects.filter(pk=successor.pk).update(role=MemberRole.HOST)
+    return {"host_id": successor.player_id}
+
+
+@transaction.atomic
+def room_join(*, room: RoomRef, display_name: str, actor: Actor, role: str = MemberRole.PLAYER) -> SeatResult:
+    """Seat a new player (or spectator).
+
+    A returning player is recognised by their session (cookie or token) before this is
+    called and simply resumes their seat; this always creates a new seat.
+    """
+    if role not in (MemberRole.PLAYER, MemberRole.SPECTATOR):
+        raise ValidationError("role must be player or spectator", field="role")
+    locked = lock_room(room)
+    authorize_room(actor, locked)
+    members = lock_members(locked)
+    participants = sum(1 for m in members.values() if m.role != MemberRole.SPECTATOR)
+    if role == MemberRole.PLAYER and participants >= locked.max_players:
+        raise RoomFullError()
+    if role == MemberRole.SPECTATOR and len(members) - participants >= MAX_SPECTATORS:
+        raise RoomFullError("This room has as many spectators as it can take")
+    player = player_create(display_name=display_name)
+    member = RoomMember.objects.create(
+        room=locked,
+        player=player,
+        role=role,
+        status=PlayerStatus.CONNECTED,
+        is_connected=True,
+        current_location=Location.LOBBY,
+        last_ping=timezone.now(),
+    )
+    session = session_issue(player=player, room=locked)
+    change = commit_room_change(
+        room=locked,
+        event="player_joined",
+        actor=actor,
+        player_id=player.pk,
+        changes={"playerId": str(player.pk), "name": player.display_name, "role": role},
+    )
+    return SeatResult(change=change, member=member, player=player, session=session)
+
+
+def _remove_member(*, locked: Room, members: dict, target: RoomMember) -> dict:
+    """Delete a seat and revoke its sessions; returns room fields (host, status) to update."""
+    target.delete()
+    session_revoke_all(player_id=target.player_id, room_id=locked.pk)
+    remaining = {pid: m for pid, m in members.items() if pid != target.player_id}
+    fields: dict = {}
+    if target.role == MemberRole.HOST:
+        successor = _pick_successor(remaining) or min(
+            (m for m in remaining.values() if m.role != MemberRole.SPECTATOR),
+            key=lambda m: (m.joined_at, m.pk),
+            default=None,
+        )
+        fields["host_id"] = None
+        if successor is not None:
+            fields.update(_make_host(locked, successor, previous=None))
+    if not remaining:
+        fields["status"] = RoomStatus.ABANDONED
+    return fields
+
+
+@transaction.atomic
+def room_leave(*, room: RoomRef, player_id, actor: Actor) -> RoomChange:
+    locked = lock_room(room)
+    authorize_room(actor, locked)
+    require_self(actor, player_id)
+    members = lock_members(locked)
+    target = members.get(player_id)
+    if target is None:
+        raise PlayerNotFoundError()
+    fields = _remove_member(locked=locked, members=members, target=target)
+    return commit_room_change(
+        room=locked,
+        event="player_left",
+        actor=actor,
+        player_id=player_id,
+        changes={"playerId": str(player_id), "newHostId": _str_or_none(fields.get("host_id", locked.host_id))},
+        room_fields=fields,
+    )
+
+
+@transaction.atomic
+def member_kick(*, room: RoomRef, target_player_id, actor: Actor) -> RoomChange:
+    """The host (or staff) removes a player; their session is revoked so the old cookie is dead."""
+    locked = lock_room(room)
+    authorize_room(actor, locked)
+    members = lock_members(locked)
+    me = acting_member(actor, members)
+    if actor.kind != ActorKind.STAFF and actor.kind != ActorKind.SYSTEM:
+        require_host(actor, me)
+    target = members.get(target_player_id)
+    if target is None:
+        raise PlayerNotFoundError(field="playerId")
+    if me is not None and target.player_id == me.player_id:
+        raise ValidationError("Use leave to leave the room", field="playerId")
+    fields = _remove_member(locked=locked, members=members, target=target)
+    return commit_room_change(
+        room=locked,
+        event="player_kicked",
+        actor=actor,
+        player_id=target_player_id,
+        changes={"playerId": str(target_player_id), "kickedPlayerId": str(target_player_id)},
+        room_fields=fields,
+    )
+
+
+@transaction.atomic
+def host_transfer(*, room: RoomRef, new_host_id, actor: Actor) -> RoomChange:
+    locked = lock_room(room)
+    authorize_room(actor, locked)
+    members = lock_members(locked)
+    me = acting_member(actor, members)
+    if actor.kind not in (ActorKind.STAFF, ActorKind.SYSTEM):
+        require_host(actor, me)
+    target = members.get(new_host_id)
+    if target is None:
+        raise PlayerNotFoundError(field="playerId")
+    if target.role == MemberRole.SPECTATOR:
+        raise ValidationError("A spectator cannot be host", field="playerId")
+    if target.role == MemberRole.HOST:
+        raise ValidationError("That player is already the host", field="playerId")
+    previous = next((m for m in members.values() if m.role == MemberRole.HOST), None)
+    fields = _make_host(locked, target, previous)
+    return commit_room_change(
+        room=locked,
+        event="host_changed",
+        actor=actor,
+        player_id=new_host_id,
+        changes={
+            "hostId": str(new_host_id),
+            "previousHostId": _str_or_none(previous and previous.player_id),
+            "reason": "transfer",
+        },
+        room_fields=fields,
+    )
+
+
+@transaction.atomic
+def member_set_ready(*, room: RoomRef, player_id, ready: bool, actor: Actor) -> RoomChange:
+    if not isinstance(ready, bool):
+        raise ValidationError("ready must be true or false", field="ready")
+    locked = lock_room(room)
+    authorize_room(actor, locked)
+    require_self(actor, player_id)
+    members = lock_members(locked)
+    target = members.get(player_id)
+    if target is None:
+        raise PlayerNotFoundError()
+    require_participant(actor, target)
+    RoomMember.objects.filter(pk=target.pk).update(is_ready=ready)
+    return commit_room_change(
+        room=locked,
+        event="player_ready",
+        actor=actor,
+        player_id=player_id,
+        changes={"playerId": str(player_id), "isReady": ready},
+    )
+
+
+@transaction.atomic
+def member_connect(
+    *, room: RoomRef, player_id, channel_name: str, actor: Actor, location: str = Location.LOBBY
+) -> RoomChange:
+    """A socket opened for this seat: connected, back in the lobby (or the game)."""
+    locked = lock_room(room)
+    authorize_room(actor, locked)
+    members = lock_members(locked)
+    target = members.get(player_id)
+    if target is None:
+        raise PlayerNotFoundError()
+    if location == Location.GAME and locked.status != RoomStatus.IN_GAME:
+        location = Location.LOBBY
+    status = PlayerStatus.IN_GAME if location == Location.GAME else PlayerStatus.CONNECTED
+    RoomMember.objects.filter(pk=target.pk).update(
+        is_connected=True,
+        in_game=location == Location.GAME,
+        current_location=location,
+        status=status,
+        socket_id=channel_name,
+        last_ping=timezone.now(),
+        disconnected_at=None,
+    )
+    return commit_room_change(
+        room=locked,
+        event="player_connected",
+        actor=actor,
+        player_id=player_id,
+        changes={
+            "playerId": str(player_id),
+            "location": location,
+            "reconnected": target.current_location == Location.DISCONNECTED,
+        },
+    )
+
+
+@transaction.atomic
+def member_disconnect(*, room: RoomRef, player_id, channel_name: str, actor: Actor) -> RoomChange | None:
+    """A socket closed. Only the seat's current socket counts (another tab may have taken over),
+    and a player who left the lobby page for the game is not disconnected by it."""
+    locked = lock_room(room, allow_closed=True)
+    members = lock_members(locked)
+    target = members.get(player_id)
+    if target is None or target.socket_id != channel_name or target.current_location != Location.LOBBY:
+        return None
+    if locked.status not in (RoomStatus.LOBBY, RoomStatus.IN_GAME, RoomStatus.RETURNING):
+        return None
+    RoomMember.objects.filter(pk=target.pk).update(
+        is_connected=False,
+        in_game=False,
+        current_location=Location.DISCONNECTED,
+        status=PlayerStatus.DISCONNECTED,
+        socket_id=None,
+        disconnected_at=timezone.now(),
+    )
+    return commit_room_change(
+        room=locked,
+        event="player_disconnected",
+        actor=actor,
+        player_id=player_id,
+        changes={"playerId": str(player_id)},
+    )
+
+
+@transaction.atomic
+def host_migrate_if_needed(*, room: RoomRef, actor: Actor, now=None) -> RoomChange | None:
+    """Hand the host role on when the host has been gone longer than the grace period."""
+    now = now or timezone.now()
+    locked = lock_room(room)
+    members = lock_members(locked)
+    host = next((m for m in members.values() if m.role == MemberRole.HOST), None)
+    if host is not None:
+        if host.is_connected or host.disconnected_at is None:
+            return None
+        if now - host.disconnected_at < timedelta(seconds=settings.HOST_GRACE_SECONDS):
+            return None
+    successor = _pick_successor(members, excluding=host.player_id if host else None)
+    if successor is None:
+        return None
+    fields = _make_host(locked, successor, host)
+    return commit_room_change(
+        room=locked,
+        event="host_changed",
+        actor=actor,
+        player_id=successor.player_id,
+        changes={
+            "hostId": str(successor.player_id),
+            "previousHostId": _str_or_none(host and host.player_id),
+            "reason": "host_disconnected",
+        },
+        room_fields=fields,
+    )
+
+
+def _str_or_none(value) -> str | None:
+    return str(value) if value else None
+
+
+def ensure_room_in(locked: Room, *statuses: str) -> None:
+    if locked.status not in statuses:
+        raise InvalidRoomStateError(f"The room is {locked.status.replace('_', ' ')}")

@@ -1,0 +1,304 @@
+"""Player status: single updates without the read-then-write race, atomic bulk updates, heartbeats."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from gamebuddies import metrics
+from gamebuddies.actors import Actor
+from gamebuddies.errors import PlayerNotFoundError, StateConflictError, ValidationError
+from players.models import PlayerStatusHistory
+from players.services import status_history_record, status_history_record_many
+
+from ..models import Location, PlayerStatus, Room, RoomMember, RoomStatus
+from ..permissions import authorize_room, require_participant, require_self
+from ..selectors import member_get, room_state_uncached
+from .changes import RoomChange, RoomRef, commit_room_change, lock_members, lock_room
+
+logger = logging.getLogger(__name__)
+
+MAX_METADATA_BYTES = 16 * 1024
+MAX_GAME_DATA_BYTES = 64 * 1024
+MAX_BULK_PLAYERS = 100
+_CONDITIONAL_UPDATE_ATTEMPTS = 5
+
+# Which locations each status may be reported with.
+ALLOWED_LOCATIONS = {
+    PlayerStatus.CONNECTED: {Location.LOBBY, Location.GAME},
+    PlayerStatus.LOBBY: {Location.LOBBY},
+    PlayerStatus.IN_GAME: {Location.GAME},
+    PlayerStatus.RETURNING: {Location.LOBBY, Location.GAME},
+    PlayerStatus.DISCONNECTED: {Location.DISCONNECTED},
+}
+DEFAULT_LOCATION = {
+    PlayerStatus.LOBBY: Location.LOBBY,
+    PlayerStatus.IN_GAME: Location.GAME,
+    PlayerStatus.RETURNING: Location.LOBBY,
+    PlayerStatus.DISCONNECTED: Location.DISCONNECTED,
+}
+
+
+def clean_status_and_location(
+    status, location, *, room: Room, member: RoomMember | None, field: str = ""
+) -> tuple[str, str]:
+    prefix = f"{field}." if field else ""
+    if status not in PlayerStatus.values:
+        raise ValidationError(f"status must be one of {', '.join(PlayerStatus.values)}", field=f"{prefix}status")
+    if location is None:
+        location = DEFAULT_LOCATION.get(status)
+        if location is None:  # "connected": stay where you are, or come back where the room is
+            current = member.current_location if member else Location.DISCONNECTED
+            location = (
+                current
+                if current != Location.DISCONNECTED
+                else (Location.GAME if room.status == RoomStatus.IN_GAME else Location.LOBBY)
+            )
+    if location not in Location.values:
+        raise ValidationError(f"location must be one of {', '.join(Location.values)}", field=f"{prefix}location")
+    if location not in ALLOWED_LOCATIONS[status]:
+        raise ValidationError(f"status {status} cannot be reported with location {location}", field=f"{prefix}location")
+    return status, location
+
+
+def clean_metadata(metadata, *, field: str = "metadata") -> dict:
+    if metadata is None:
+        return {}
+    if not isinstance(metadata, dict):
+        raise ValidationError("metadata must be an object", field=field)
+    if len(json.dumps(metadata)) > MAX_METADATA_BYTES:
+        raise ValidationError("metadata is larger than 16 KB", field=field)
+    return metadata
+
+
+def _merged_game_data(member: RoomMember, metadata: dict) -> dict:
+    merged = {**(member.game_data or {}), **metadata}
+    if len(json.dumps(merged)) > MAX_GAME_DATA_BYTES:
+        raise ValidationError("gameData would grow past 64 KB; send smaller metadata", field="metadata")
+    return merged
+
+
+def _member_fields(status: str, location: str, game_data: dict, now) -> dict:
+    return {
+        "status": status,
+        "current_location": location,
+        "is_connected": location != Location.DISCONNECTED,
+        "in_game": location == Location.GAME,
+        "game_data": game_data,
+        "last_ping": now,
+        "disconnected_at": now if location == Location.DISCONNECTED else None,
+    }
+
+
+def _returning_room_fields(room: Room) -> dict:
+    """A room waiting for players to come back becomes a lobby once nobody is in the game.
+
+    Call after the member writes; costs a query only while the room is returning.
+    """
+    if room.status != RoomStatus.RETURNING:
+        return {}
+    if RoomMember.objects.filter(room_id=room.pk, current_location=Location.GAME).exists():
+        return {}
+    return {"status": RoomStatus.LOBBY}
+
+
+@dataclass
+class StatusUpdateResult:
+    change: RoomChange
+    member: RoomMember
+    retries: int
+
+
+@transaction.atomic
+def update_player_status(
+    *,
+    room: RoomRef,
+    player_id,
+    status: str,
+    actor: Actor,
+    location: str | None = None,
+    metadata: dict | None = None,
+    expected_version: int | None = None,
+    reason: str = "",
+) -> StatusUpdateResult:
+    """Set one member's status and location; metadata merges into gameData.
+
+    Race-free by construction: the room row lock serialises every change to the room,
+    and the member UPDATE is conditional on the version read under it. A conditional
+    update that still loses (a writer that bypassed the services, e.g. raw SQL) is
+    re-read and retried, unless the caller named `expected_version`, in which case a
+    stale version is their conflict to resolve: StateConflictError with the current state.
+    """
+    metadata = clean_metadata(metadata)
+    if expected_version is not None and (isinstance(expected_version, bool) or not isinstance(expected_version, int)):
+        raise ValidationError("expectedVersion must be an integer", field="expectedVersion")
+    locked = lock_room(room)
+    authorize_room(actor, locked)
+    require_self(actor, player_id)
+    retries = 0
+    for attempt in range(_CONDITIONAL_UPDATE_ATTEMPTS):
+        member = member_get(room=locked, player_id=player_id)
+        if member is None:
+            raise PlayerNotFoundError()
+        require_participant(actor, member)
+        if expected_version is not None and member.version != expected_version:
+            metrics.state_conflicts.labels(actor.source).inc()
+            raise StateConflictError(
+                f"Player is at version {member.version}, not {expected_version}",
+                current_state={
+                    "version": locked.version,
+                    "playerVersion": member.version,
+                    **room_state_uncached(room=locked),
+                },
+            )
+        new_status, new_location = clean_status_and_location(status, location, room=locked, member=member)
+        now = timezone.now()
+        fields = _member_fields(new_status, new_location, _merged_game_data(member, metadata), now)
+        if RoomMember.objects.filter(pk=member.pk, version=member.version).update(**fields):
+            break
+        if expected_version is not None:
+            continue  # the next read raises the conflict with the fresh state
+        retries += 1
+        metrics.status_update_retries.inc()
+        time.sleep(0.005 * (attempt + 1))
+    else:
+        raise StateConflictError("Player changed too often to update; try again", current_state=None)
+    status_history_record(
+        member=member,
+        new_location=new_location,
+        new_status=new_status,
+        reason=reason or actor.source,
+        metadata=metadata,
+    )
+    change = commit_room_change(
+        room=locked,
+        event="player_status_changed",
+        actor=actor,
+        player_id=player_id,
+        changes={
+            "playerId": str(player_id),
+            "status": new_status,
+            "location": new_location,
+            "previousLocation": member.current_location,
+        },
+        room_fields=_returning_room_fields(locked),
+    )
+    return StatusUpdateResult(change=change, member=change.member(player_id), retries=retries)
+
+
+@dataclass
+class BulkRow:
+    player_id: object
+    location: str | None
+    status: str | None
+    game_data: dict
+
+
+@transaction.atomic
+def bulk_update_status(*, room: RoomRef, rows: list[BulkRow], actor: Actor, reason: str = "") -> RoomChange:
+    """All listed players change together, or none do: one bump, one event, one broadcast."""
+    if not rows:
+        raise ValidationError("players must not be empty", field="players")
+    if len(rows) > MAX_BULK_PLAYERS:
+        raise ValidationError(f"at most {MAX_BULK_PLAYERS} players per bulk update", field="players")
+    locked = lock_room(room)
+    authorize_room(actor, locked)
+    members = lock_members(locked)
+    seen: set = set()
+    updated: list[RoomMember] = []
+    history: list[PlayerStatusHistory] = []
+    now = timezone.now()
+    for index, row in enumerate(rows):
+        field = f"players[{index}]"
+        member = members.get(row.player_id)
+        if member is None:
+            raise PlayerNotFoundError(f"Player {row.player_id} is not in this room", field=f"{field}.playerId")
+        if row.player_id in seen:
+            raise ValidationError(f"Player {row.player_id} is listed twice", field=f"{field}.playerId")
+        seen.add(row.player_id)
+        status = row.status or DEFAULT_STATUS_FOR_LOCATION.get(row.location, "")
+        status, location = clean_status_and_location(status, row.location, room=locked, member=member, field=field)
+        game_data = _merged_game_data(member, clean_metadata(row.game_data, field=f"{field}.gameData"))
+        history.append(
+            PlayerStatusHistory(
+                player_id=member.player_id,
+                room_id=locked.pk,
+                old_location=member.current_location,
+                new_location=location,
+                old_status=member.status,
+                new_status=status,
+                reason=(reason or "bulk update")[:200],
+                metadata=row.game_data or {},
+            )
+        )
+        for name, value in _member_fields(status, location, game_data, now).items():
+            setattr(member, name, value)
+        updated.append(member)
+    # One UPDATE ... CASE for all rows; the trigger bumps each member's own version.
+    RoomMember.objects.bulk_update(updated, list(_member_fields("", "", {}, now)))
+    status_history_record_many(history)
+    return commit_room_change(
+        room=locked,
+        event="bulk_status_update",
+        actor=actor,
+        changes={
+            "playersUpdated": len(updated),
+            "reason": reason,
+            "players": [{"playerId": str(m.player_id), "location": m.current_location} for m in updated],
+        },
+        room_fields=_returning_room_fields(locked),
+    )
+
+
+DEFAULT_STATUS_FOR_LOCATION = {
+    Location.LOBBY: PlayerStatus.LOBBY,
+    Location.GAME: PlayerStatus.IN_GAME,
+    Location.DISCONNECTED: PlayerStatus.DISCONNECTED,
+}
+
+
+def heartbeat_cache_key(member_id: int) -> str:
+    return f"hb:{member_id}"
+
+
+def presence_touch(*, member_id: int | None) -> None:
+    """Record that a seat is alive (lobby ping or game heartbeat) in the shared cache."""
+    if member_id is None:
+        return
+    try:
+        cache.set(heartbeat_cache_key(member_id), time.time(), settings.IN_GAME_HEARTBEAT_TIMEOUT_SECONDS * 2)
+    except Exception:  # presence is best effort; the sweep falls back to last_ping
+        logger.debug("presence touch failed", exc_info=True)
+
+
+def member_heartbeat(*, room: Room, player_id, actor: Actor) -> RoomChange | None:
+    """Keep an in-game player's presence alive without writing a row on every beat.
+
+    Beats go to the shared cache; the housekeeping sweep reads them before declaring
+    anyone gone. A beat from a player the sweep already marked disconnected brings
+    them back through a real (versioned, broadcast) status change.
+    """
+    authorize_room(actor, room)
+    require_self(actor, player_id)
+    member = member_get(room=room, player_id=player_id)
+    if member is None:
+        raise PlayerNotFoundError()
+    presence_touch(member_id=member.pk)
+    if member.is_connected:
+        return None
+    location = Location.GAME if room.status == RoomStatus.IN_GAME else Location.LOBBY
+    return update_player_status(
+        room=room,
+        player_id=player_id,
+        status=PlayerStatus.CONNECTED,
+        location=location,
+        actor=actor,
+        reason="heartbeat after timeout",
+    ).change

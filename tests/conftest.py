@@ -1,0 +1,63 @@
+"""Shared fixtures. Tests marked `postgres`/`redis` fail (never skip) without the real parts."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+
+from gamebuddies.actors import Actor
+from rooms.models import Game
+
+
+def pytest_configure(config):
+    # The SQLite pass keeps its test database on disk so threads share it like processes would.
+    (settings.BASE_DIR / ".tmp").mkdir(exist_ok=True)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "browser" in item.keywords or "live_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(autouse=True)
+def _require_real_parts(request):
+    if request.node.get_closest_marker("postgres") and not settings.DATABASE_URL.startswith("postgres"):
+        pytest.fail("this test needs PostgreSQL: run it through `make test` or set DATABASE_URL")
+    if request.node.get_closest_marker("redis") and not settings.REDIS_URL:
+        pytest.fail("this test needs Redis: run it through `make test` or set REDIS_URL")
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    # Rate-limit counters and cached snapshots must not leak from one test to the next.
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def system_actor() -> Actor:
+    return Actor.system("test")
+
+
+@pytest.fixture
+def staff_actor() -> Actor:
+    return Actor.staff(label="test-staff")
+
+
+@pytest.fixture
+def quiz_game(db) -> Game:
+    return Game.objects.create(
+        slug="quiz",
+        name="Quick Quiz",
+        launch_url="https://games.example/quiz",
+        min_players=2,
+        max_players=8,
+        settings_schema={"rounds": {"type": "int", "min": 1, "max": 10, "default": 3}},
+    )
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"

@@ -160,6 +160,10 @@ else:
 
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_VIEW = "gamebuddies.errors.ratelimited_view"
+# Per client IP: unknown room codes tried before every code lookup answers 429 for the window.
+ROOM_CODE_GUESS_RATE = os.environ.get("ROOM_CODE_GUESS_RATE", "20/m")
+# Per client IP: rooms created from the pages.
+ROOM_CREATE_RATE = os.environ.get("ROOM_CREATE_RATE", "10/m")
 
 # --- Background work ----------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -61,3 +61,12 @@ def quiz_game(db) -> Game:
 
 def is_postgres() -> bool:
     return connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def live_server_url(transactional_db):
+    """Base URL of a real Uvicorn server (one worker) over the test database."""
+    from tests.live import running_server
+
+    with running_server() as url:
+        yield url

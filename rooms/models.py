@@ -7,6 +7,7 @@ member row raises its `version` by exactly one (triggers, see migrations 0003).
 
 import uuid
 
+from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Q
 
@@ -48,10 +49,17 @@ class PlayerStatus(models.TextChoices):
     LOBBY = "lobby"
 
 
+def validate_launch_url(value: str) -> None:
+    """Absolute http(s) URL of an external game, or a path on this site (the bundled demo game)."""
+    if value.startswith("/") and not value.startswith("//"):
+        return
+    URLValidator(schemes=["http", "https"])(value)
+
+
 class Game(models.Model):
     slug = models.SlugField(max_length=50, primary_key=True)
     name = models.CharField(max_length=100)
-    launch_url = models.URLField(max_length=500)
+    launch_url = models.CharField(max_length=500, validators=[validate_launch_url])
     min_players = models.PositiveSmallIntegerField(default=1)
     max_players = models.PositiveSmallIntegerField(default=8)
     description = models.TextField(blank=True)

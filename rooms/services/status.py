@@ -223,7 +223,9 @@ def bulk_update_status(*, room: RoomRef, rows: list[BulkRow], actor: Actor, reas
         if row.player_id in seen:
             raise ValidationError(f"Player {row.player_id} is listed twice", field=f"{field}.playerId")
         seen.add(row.player_id)
-        status = row.status or DEFAULT_STATUS_FOR_LOCATION.get(row.location, "")
+        if row.location is not None and row.location not in Location.values:
+            raise ValidationError(f"location must be one of {', '.join(Location.values)}", field=f"{field}.location")
+        status = row.status or DEFAULT_STATUS_FOR_LOCATION.get(row.location, PlayerStatus.CONNECTED)
         status, location = clean_status_and_location(status, row.location, room=locked, member=member, field=field)
         game_data = _merged_game_data(member, clean_metadata(row.game_data, field=f"{field}.gameData"))
         history.append(
@@ -268,12 +270,12 @@ def heartbeat_cache_key(member_id: int) -> str:
     return f"hb:{member_id}"
 
 
-def presence_touch(*, member_id: int | None) -> None:
+def presence_touch(*, member_id: int | None, at: float | None = None) -> None:
     """Record that a seat is alive (lobby ping or game heartbeat) in the shared cache."""
     if member_id is None:
         return
     try:
-        cache.set(heartbeat_cache_key(member_id), time.time(), settings.IN_GAME_HEARTBEAT_TIMEOUT_SECONDS * 2)
+        cache.set(heartbeat_cache_key(member_id), at or time.time(), settings.IN_GAME_HEARTBEAT_TIMEOUT_SECONDS * 2)
     except Exception:  # presence is best effort; the sweep falls back to last_ping
         logger.debug("presence touch failed", exc_info=True)
 

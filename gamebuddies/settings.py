@@ -44,7 +44,13 @@ def _development_secret_key() -> str:
 
 PRODUCTION = os.environ.get("GAMEBUDDIES_ENV", "development").lower() == "production"
 DEBUG = env_bool("DJANGO_DEBUG", False)
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or _development_secret_key()
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+if not SECRET_KEY:
+    if PRODUCTION:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured("Set DJANGO_SECRET_KEY in production (GAMEBUDDIES_ENV=production).")
+    SECRET_KEY = _development_secret_key()
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -164,6 +170,9 @@ RATELIMIT_VIEW = "gamebuddies.errors.ratelimited_view"
 ROOM_CODE_GUESS_RATE = os.environ.get("ROOM_CODE_GUESS_RATE", "20/m")
 # Per client IP: rooms created from the pages.
 ROOM_CREATE_RATE = os.environ.get("ROOM_CREATE_RATE", "10/m")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
+ADMIN_LOGIN_RATE_PER_IP = os.environ.get("ADMIN_LOGIN_RATE_PER_IP", "10/m")
+ADMIN_LOGIN_RATE_PER_USER = os.environ.get("ADMIN_LOGIN_RATE_PER_USER", "5/m")
 
 # --- Background work ----------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

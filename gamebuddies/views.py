@@ -8,3 +8,16 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+def metrics(request):
+    """Prometheus metrics, for the scraper only: loopback or METRICS_ALLOWED_IPS."""
+    from django.conf import settings
+    from django.http import HttpResponseForbidden
+    from django_prometheus.exports import ExportToDjangoView
+
+    from gamebuddies.ratelimits import client_ip
+
+    if client_ip(request) not in settings.METRICS_ALLOWED_IPS:
+        return HttpResponseForbidden("metrics are not public")
+    return ExportToDjangoView(request)

@@ -1,10 +1,12 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import path
 
-from gamebuddies.views import healthz
+from gamebuddies.admin_security import admin_login
+from gamebuddies.views import healthz, metrics
 
 urlpatterns = [
+    path("admin/login/", admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
-    path("", include("django_prometheus.urls")),
+    path("metrics", metrics, name="prometheus-metrics"),
 ]

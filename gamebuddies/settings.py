@@ -240,6 +240,9 @@ WS_MESSAGE_BURST = float(os.environ.get("WS_MESSAGE_BURST", 30))
 WS_AUTH_TIMEOUT_SECONDS = float(os.environ.get("WS_AUTH_TIMEOUT_SECONDS", 5))
 ROOM_STATE_CACHE_SECONDS = 300
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
+# Extra origins of game pages allowed to open the room socket with a session token
+# (catalog games' launch URL origins are allowed automatically).
+GAME_ORIGINS = env_list("GAME_ORIGINS", [])
 
 # --- REST API ---------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -244,6 +244,14 @@ PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
 # (catalog games' launch URL origins are allowed automatically).
 GAME_ORIGINS = env_list("GAME_ORIGINS", [])
 
+# --- Webhooks ---------------------------------------------------------------
+# Private/loopback targets are refused unless allowed (development, tests with a loopback receiver).
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", not PRODUCTION and DEBUG)
+WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", False)
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", 5))
+# Fernet keys for webhook secrets at rest (first encrypts; all decrypt). Default: derived from SECRET_KEY.
+WEBHOOK_ENCRYPTION_KEYS = env_list("WEBHOOK_ENCRYPTION_KEYS", [])
+
 # --- REST API ---------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],

@@ -55,6 +55,6 @@ async def test_a_catalog_game_origin_may_connect_but_its_cookie_is_not_trusted()
     assert connected
     assert await communicator.receive_nothing(timeout=0.3)  # no data until a token is presented
     await communicator.send_json_to({"type": "auth", "token": seats[0].token})
-    message = await communicator.receive_json_from(timeout=3)
-    assert message["type"] == "roomStateUpdate"
+    types = [(await communicator.receive_json_from(timeout=3))["type"] for _ in range(2)]
+    assert "roomStateUpdate" in types
     await communicator.disconnect()

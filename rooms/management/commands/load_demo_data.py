@@ -1,0 +1,73 @@
+"""`manage.py load_demo_data`: the catalog games a fresh install shows in its lobby.
+
+Idempotent: each game is written with update_or_create by slug, so running it again
+(every `make run` does) restores the demo entries without duplicating them and
+leaves rooms, players and any other catalog games alone.
+"""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from rooms.models import Game
+
+DEMO_GAMES: list[dict] = [
+    {
+        "slug": "quiz",
+        "name": "Quick Quiz",
+        "launch_url": "/games/quiz/",
+        "min_players": 2,
+        "max_players": 8,
+        "description": (
+            "A fast multiple-choice quiz for the whole room. Everyone answers the same question at once; "
+            "quicker correct answers score more, and the scoreboard comes back to the lobby when the last "
+            "round ends."
+        ),
+        "settings_schema": {"rounds": {"type": "int", "min": 1, "max": 10, "default": 3, "label": "Rounds"}},
+        "is_active": True,
+    },
+    {
+        "slug": "reaction",
+        "name": "Reaction Race",
+        "launch_url": "/games/reaction/",
+        "min_players": 2,
+        "max_players": 8,
+        "description": (
+            "Wait for the signal, then tap first. Tapping too early costs the round; the fastest player "
+            "over all rounds wins."
+        ),
+        "settings_schema": {"rounds": {"type": "int", "min": 1, "max": 10, "default": 5, "label": "Rounds"}},
+        "is_active": True,
+    },
+    {
+        # Shows how an external game hosted elsewhere is listed; inactive, so rooms cannot pick it.
+        "slug": "external-example",
+        "name": "External Game (example)",
+        "launch_url": "https://example.com/gamebuddies-demo/",
+        "min_players": 1,
+        "max_players": 16,
+        "description": (
+            "Example catalog entry for a game hosted on another site that talks to GameBuddies through "
+            "the Game API. Inactive: it is here to copy, not to play."
+        ),
+        "settings_schema": {},
+        "is_active": False,
+    },
+]
+
+
+class Command(BaseCommand):
+    help = "Create or refresh the demo catalog games (idempotent)."
+
+    def handle(self, *args, **options):
+        created_count = 0
+        with transaction.atomic():
+            for spec in DEMO_GAMES:
+                fields = {key: value for key, value in spec.items() if key != "slug"}
+                # Validate like a form would, so a bad demo entry fails here, not in a lobby.
+                Game(slug=spec["slug"], **fields).full_clean(validate_unique=False)
+                _, created = Game.objects.update_or_create(slug=spec["slug"], defaults=fields)
+                created_count += created
+        updated_count = len(DEMO_GAMES) - created_count
+        self.stdout.write(f"Demo games: {created_count} created, {updated_count} already present (refreshed).")

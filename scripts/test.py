@@ -1,0 +1,157 @@
+# ruff: noqa: S603, S314  (runs pytest from this venv and reads the junit report it wrote)
+"""`make test`: the whole suite on PostgreSQL + Redis, then again on the embedded SQLite default.
+
+Runs on the venv's Python. Pass 1 runs every test against PostgreSQL and Redis (see
+scripts/services.py for where they come from); pass 2 runs everything that does not
+need them with no DATABASE_URL/REDIS_URL, so the embedded default stays honest.
+Exits non-zero if either pass fails; never skips a pass.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import services  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+TMP = ROOT / ".tmp"
+CHROMIUM = "/usr/bin/chromium"
+BUDGET_SECONDS = 15 * 60
+SQLITE_MARKERS = "not postgres and not redis and not browser"
+
+
+@dataclass
+class PassResult:
+    name: str
+    seconds: float
+    exit_code: int
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0
+
+
+def say(message: str) -> None:
+    print(f"make test: {message}", flush=True)
+
+
+def stop_with(message: str) -> None:
+    print(f"make test: {message}", file=sys.stderr, flush=True)
+    raise SystemExit(1)
+
+
+def interrupt(signum, frame) -> None:
+    # SIGTERM unwinds like Ctrl+C, so throwaway servers are stopped and deleted.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
+def base_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SQLITE_PATH")}
+
+
+def run_pytest(command: list[str], env: dict[str, str]) -> int:
+    process = subprocess.Popen(command, cwd=ROOT, env=env)
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        # Let pytest unwind (its live servers and test database) before the services go away.
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        raise
+
+
+def run_pass(name: str, env: dict[str, str], marker: str | None) -> PassResult:
+    report = TMP / f"make-test-{name.split('+')[0].lower()}.xml"
+    report.unlink(missing_ok=True)
+    command = [sys.executable, "-m", "pytest", *shlex.split(os.environ.get("TESTS", "tests"))]
+    if marker:
+        command += ["-m", marker]
+    command += ["-q", "--durations=5", f"--junitxml={report}", *shlex.split(os.environ.get("PYTEST_ARGS", ""))]
+    say(f"--- {name} pass: {shlex.join(command[1:])}")
+    started = time.monotonic()
+    exit_code = run_pytest(command, env)
+    result = PassResult(name, time.monotonic() - started, exit_code)
+    if report.exists():
+        for suite in ET.parse(report).getroot().iter("testsuite"):
+            total, skipped = int(suite.get("tests", 0)), int(suite.get("skipped", 0))
+            failed = int(suite.get("failures", 0)) + int(suite.get("errors", 0))
+            result.failed += failed
+            result.skipped += skipped
+            result.passed += total - failed - skipped
+    return result
+
+
+def main() -> int:
+    # The Makefile passes its start time so the venv check counts towards setup.
+    make_started = float(os.environ.get("GB_MAKE_STARTED") or time.time())
+    signal.signal(signal.SIGTERM, interrupt)
+    TMP.mkdir(exist_ok=True)
+    if not os.path.exists(CHROMIUM):
+        stop_with(f"browser tests need Chromium at {CHROMIUM}: install it with `apt-get install -y chromium`")
+
+    results: list[PassResult] = []
+    with ExitStack() as stack:
+        try:
+            (database_url, database_how), (redis_url, redis_how) = services.provide(stack)
+        except services.Unavailable as missing:
+            stop_with(
+                f"needs PostgreSQL and Redis; found neither a server nor binaries for: {missing}. "
+                f"Install with `apt-get install -y {missing}`, or set DATABASE_URL and REDIS_URL"
+            )
+        say(f"PostgreSQL: {database_how}")
+        say(f"Redis: {redis_how}")
+        setup_seconds = time.time() - make_started
+
+        real_env = {**base_env(), "DATABASE_URL": database_url, "REDIS_URL": redis_url}
+        results.append(run_pass("PostgreSQL+Redis", real_env, None))
+        sqlite_env = base_env()
+        sqlite_env.setdefault("SQLITE_TEST_PATH", str(TMP / "test-make.sqlite3"))
+        results.append(run_pass("SQLite", sqlite_env, SQLITE_MARKERS))
+        cleanup_started = time.monotonic()
+    cleanup_seconds = time.monotonic() - cleanup_started
+    return summarise(results, setup_seconds, cleanup_seconds, time.time() - make_started)
+
+
+def summarise(results: list[PassResult], setup: float, cleanup: float, total: float) -> int:
+    print("\nmake test: timing")
+    print(f"  {'setup (venv, servers)':24} {setup:7.1f}s")
+    for result in results:
+        status = "ok" if result.ok else f"FAILED (pytest exit {result.exit_code})"
+        counts = f"{result.passed} passed, {result.failed} failed, {result.skipped} skipped"
+        print(f"  {result.name + ' pass':24} {result.seconds:7.1f}s  {counts}  {status}")
+    print(f"  {'stop servers':24} {cleanup:7.1f}s")
+    print(f"  {'total':24} {total:7.1f}s")
+    if total > BUDGET_SECONDS:
+        say(f"warning: the suite took {total / 60:.1f} minutes, over its {BUDGET_SECONDS // 60}-minute budget")
+    for result in results:
+        if result.exit_code == 5:
+            say(f"the {result.name} pass ran no tests")
+    passed, failed, skipped = (sum(getattr(r, field) for r in results) for field in ("passed", "failed", "skipped"))
+    print(f"total: {passed} passed, {failed} failed, {skipped} skipped", flush=True)
+    return 0 if all(result.ok for result in results) else 1
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("make test: interrupted; servers stopped", file=sys.stderr)
+        sys.exit(130)

@@ -5,3 +5,12 @@ class GameApiConfig(AppConfig):
     name = "gameapi"
     verbose_name = "Game API"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # Room changes write their webhook deliveries in the same transaction (outbox).
+        from rooms.services.changes import ROOM_CHANGE_HOOKS
+
+        from .webhooks.outbox import record_room_change
+
+        if record_room_change not in ROOM_CHANGE_HOOKS:
+            ROOM_CHANGE_HOOKS.append(record_room_change)

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class Scope(models.TextChoices):
@@ -53,7 +54,8 @@ class ApiRequest(models.Model):
     status_code = models.PositiveSmallIntegerField()
     duration_ms = models.FloatField()
     request_id = models.CharField(max_length=64)
-    created_at = models.DateTimeField(auto_now_add=True)
+    # Set when the request finished, not when the buffered row is flushed (see gameapi/request_log.py).
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         db_table = "api_requests"
@@ -62,3 +64,7 @@ class ApiRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} {self.status_code}"
+
+
+# Webhook models live in their own module; importing them here registers them with the app.
+from .webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint  # noqa: E402, F401

@@ -249,6 +249,8 @@ GAME_ORIGINS = env_list("GAME_ORIGINS", [])
 WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", not PRODUCTION and DEBUG)
 WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", False)
 WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", 5))
+# Retries back off exponentially (5 s doubling to 1 h, jittered) until this window ends: about a day.
+WEBHOOK_RETRY_WINDOW_SECONDS = env_int("WEBHOOK_RETRY_WINDOW_SECONDS", 86400)
 # Fernet keys for webhook secrets at rest (first encrypts; all decrypt). Default: derived from SECRET_KEY.
 WEBHOOK_ENCRYPTION_KEYS = env_list("WEBHOOK_ENCRYPTION_KEYS", [])
 
@@ -289,4 +291,34 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         "django_tasks": {"level": "WARNING" if LOG_LEVEL != "DEBUG" else "DEBUG"},
     },
+}
+
+# --- Game API v2 (gameapi) --------------------------------------------------
+# Swagger UI from our own static files (drf-spectacular-sidecar): no CDN, strict CSP.
+INSTALLED_APPS += ["drf_spectacular_sidecar"]
+SPECTACULAR_SETTINGS.update(
+    {
+        "SWAGGER_UI_DIST": "SIDECAR",
+        "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+        "REDOC_DIST": "SIDECAR",
+        "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+        "ENUM_NAME_OVERRIDES": {
+            "RoomStatusEnum": "rooms.models.RoomStatus",
+            "PlayerStatusEnum": "rooms.models.PlayerStatus",
+            "LocationEnum": "rooms.models.Location",
+            "MemberRoleEnum": "rooms.models.MemberRole",
+            "SeatRoleEnum": ["player", "spectator"],
+        },
+    }
+)
+# Per API key (status per key and room, heartbeats per key and player); a key's own
+# ApiKey.rate_limits entry overrides its tier, e.g. {"status": "120/m"}.
+GAME_API_RATE_LIMITS = {
+    "validation": os.environ.get("API_RATE_VALIDATION", "100/m"),
+    "status": os.environ.get("API_RATE_STATUS", "60/m"),
+    "bulk": os.environ.get("API_RATE_BULK", "10/m"),
+    "heartbeat": os.environ.get("API_RATE_HEARTBEAT", "120/m"),
+    "room_create": os.environ.get("API_RATE_ROOM_CREATE", "30/m"),
+    "read": os.environ.get("API_RATE_READ", "300/m"),
+    "write": os.environ.get("API_RATE_WRITE", "120/m"),
 }

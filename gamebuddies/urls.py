@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from gamebuddies.admin_security import admin_login
 from gamebuddies.views import healthz, metrics
@@ -9,4 +9,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("metrics", metrics, name="prometheus-metrics"),
+    path("", include("rooms.urls")),
+    path("api/v2/", include("gameapi.urls")),
 ]

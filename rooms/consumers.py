@@ -4,6 +4,11 @@ Thin by design: authenticate, then translate each client message into a service 
 and answer it with an `ack`. Room snapshots arrive from the channel layer already
 serialised (one JSON text per change for the whole room) and are forwarded as-is.
 Per-connection state is kept to a few attributes so idle sockets stay cheap.
+
+Close codes: 4401 not authenticated (no valid session, or no `auth` within the
+timeout), 4403 session for another room, 4003 seat removed (kicked or left), 4404
+unknown room code, 4410 room closed, 4429 rate limited (message flood or code
+guessing), 4009 message too large (Uvicorn's --ws-max-size closes with 1009 first).
 """
 
 from __future__ import annotations
@@ -23,9 +28,12 @@ from gamebuddies.errors import (
     GameBuddiesError,
     InvalidSessionError,
     RateLimitedError,
+    RoomClosedError,
+    RoomNotFoundError,
     ValidationError,
     as_platform_error,
 )
+from gamebuddies.ratelimits import client_ip_from_scope, code_guessing_check, code_guessing_record_miss
 from players.cookies import tokens_from_scope
 from players.selectors import session_get_active
 
@@ -33,7 +41,7 @@ from . import services
 from .broadcast import STATE_MESSAGE_TYPE
 from .models import Location
 from .protocol import parse_client_message
-from .selectors import normalize_room_code, room_get, room_state_update_json
+from .selectors import normalize_room_code, room_get, room_get_live, room_state_update_json
 from .services.status import presence_touch
 
 logger = logging.getLogger(__name__)
@@ -41,6 +49,7 @@ logger = logging.getLogger(__name__)
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_KICKED = 4003
+CLOSE_NOT_FOUND = 4404
 CLOSE_ROOM_CLOSED = 4410
 CLOSE_RATE_LIMITED = 4429
 CLOSE_TOO_LARGE = 4009  # 1009 where the server can send it; Daphne only allows 1000/3000-4999
@@ -71,12 +80,22 @@ class RoomConsumer(AsyncWebsocketConsumer):
     group = None
     location = Location.LOBBY
     seat_removed = False
+    closing = False
 
     async def connect(self):
         self.room_code = normalize_room_code(self.scope["url_route"]["kwargs"]["code"])
         self.bucket = TokenBucket(settings.WS_MESSAGES_PER_SECOND, settings.WS_MESSAGE_BURST)
         self.location = Location.GAME if _query_flag(self.scope, "client") == "game" else Location.LOBBY
         await self.accept()
+        # The socket route is a code lookup like the pages: same per-IP guessing limit.
+        refusal = await database_sync_to_async(_room_code_refusal)(
+            code=self.room_code, ip=client_ip_from_scope(self.scope)
+        )
+        if refusal is not None:
+            error, close_code = refusal
+            await self._send_json({"type": "error", **error.envelope()})
+            await self._close(close_code)
+            return
         token = tokens_from_scope(self.scope).get(self.room_code) if self.scope.get("browser_origin_verified") else None
         if token:
             await self._authenticate(token)
@@ -87,39 +106,41 @@ class RoomConsumer(AsyncWebsocketConsumer):
             )
 
     async def _auth_timeout(self):
-        if self.player_id is None:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+        if self.player_id is None and not self.closing:
+            await self._close(CLOSE_UNAUTHENTICATED)
 
-    async def _authenticate(self, token) -> bool:
+    async def _authenticate(self, token) -> int | None:
+        """Seat this socket for the token's player; the room version after connecting, or None (closed)."""
         try:
             session = await database_sync_to_async(session_get_active)(token=token)
         except InvalidSessionError:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
-            return False
+            await self._close(CLOSE_UNAUTHENTICATED)
+            return None
         if session.room.room_code != self.room_code or not session.room.is_live:
-            await self.close(code=CLOSE_FORBIDDEN)
-            return False
+            await self._close(CLOSE_FORBIDDEN)
+            return None
         timer = getattr(self, "_auth_timer", None)
         if timer:
             timer.cancel()
-        self.room_id, self.player_id = session.room_id, session.player_id
+        actor = Actor.player(player_id=session.player_id, room_id=session.room_id)
+        # Join the group first, so this socket also gets the snapshot of its own arrival.
         self.group = session.room.group_name
-        self.actor = Actor.player(player_id=self.player_id, room_id=self.room_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         try:
             change = await database_sync_to_async(services.member_connect)(
-                room=self.room_id,
-                player_id=self.player_id,
+                room=session.room_id,
+                player_id=session.player_id,
                 channel_name=self.channel_name,
-                actor=self.actor,
+                actor=actor,
                 location=self.location,
             )
-        except GameBuddiesError:
-            await self.close(code=CLOSE_FORBIDDEN)
-            return False
+        except GameBuddiesError:  # e.g. the seat was removed a moment ago
+            await self._close(CLOSE_FORBIDDEN)
+            return None
+        self.room_id, self.player_id, self.actor = session.room_id, session.player_id, actor
         self.member_pk = change.member(self.player_id).pk
         metrics.websocket_connections.inc()
-        return True
+        return change.version
 
     async def disconnect(self, code):
         timer = getattr(self, "_auth_timer", None)
@@ -144,20 +165,17 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     # -- client -> server ------------------------------------------------------
     async def receive(self, text_data=None, bytes_data=None):
-        size = len(text_data or "") + len(bytes_data or b"")
+        if self.closing:
+            return  # frames already in flight after we decided to close
+        size = len(text_data.encode("utf-8")) if text_data else len(bytes_data or b"")
         if size > settings.WS_MAX_MESSAGE_BYTES:
-            await self.close(code=CLOSE_TOO_LARGE)
+            # Uvicorn (--ws-max-size) closes with 1009 before we see it; this is the in-app guard.
+            await self._close(CLOSE_TOO_LARGE)
             return
         if not self.bucket.take():
-            await self._send_json(
-                {
-                    "type": "ack",
-                    "requestId": None,
-                    "success": False,
-                    "error": RateLimitedError("Too many messages").envelope(),
-                }
-            )
-            await self.close(code=CLOSE_RATE_LIMITED)
+            error = RateLimitedError("Too many messages; slow down", retry_after=1)
+            await self._send_json({"type": "ack", "requestId": None, "success": False, "error": error.envelope()})
+            await self._close(CLOSE_RATE_LIMITED)
             return
         try:
             message = parse_client_message(text_data)
@@ -165,10 +183,12 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self._ack(_request_id(text_data), error=exc)
             return
         if self.player_id is None:
-            if message.type == "auth":
-                await self._authenticate(message.data.get("token"))
-            else:
-                await self.close(code=CLOSE_UNAUTHENTICATED)
+            if message.type != "auth":
+                await self._close(CLOSE_UNAUTHENTICATED)
+                return
+            version = await self._authenticate(message.data.get("token"))
+            if version is not None:
+                await self._ack(message.request_id, version=version)
             return
         await self._dispatch(message)
 
@@ -195,19 +215,27 @@ class RoomConsumer(AsyncWebsocketConsumer):
         return None
 
     async def on_auth(self, data):
-        raise ValidationError("Already authenticated", field="type")
+        # A page authenticated by cookie may still send its token (the browser SDK does):
+        # fine if it is the same player's, refused otherwise.
+        try:
+            session = await database_sync_to_async(session_get_active)(token=data.get("token"))
+        except InvalidSessionError:
+            session = None
+        if session is None or session.player_id != self.player_id:
+            raise ValidationError("This socket is already signed in as another player", field="token")
+        return None
 
     async def on_sync(self, data):
-        last_known = data.get("lastKnownVersion")
-        payload = await database_sync_to_async(self._sync_payload)(last_known)
+        version, payload = await database_sync_to_async(self._sync_payload)(data.get("lastKnownVersion"))
         if payload is not None:
-            await self.send(text_data=payload[1])
-        return payload[0] if payload else last_known
+            await self.send(text_data=payload)  # the snapshot first, then its ack
+        return version
 
-    def _sync_payload(self, last_known):
+    def _sync_payload(self, last_known) -> tuple[int, str | None]:
+        """The room version, and the full snapshot unless the client already has exactly it."""
         room = room_get(room_id=self.room_id)
-        if isinstance(last_known, int) and not isinstance(last_known, bool) and last_known >= room.version:
-            return None
+        if isinstance(last_known, int) and not isinstance(last_known, bool) and last_known == room.version:
+            return room.version, None
         return room.version, room_state_update_json(room=room, event="sync")
 
     async def on_updateStatus(self, data):
@@ -239,6 +267,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def on_transferHost(self, data):
         return (await self._call(services.host_transfer, new_host_id=_uuid(data.get("playerId")))).version
 
+    async def on_endGame(self, data):
+        # Host only (checked by the service): brings everyone back when a game cannot end itself.
+        return (await self._call(services.game_end, result={"endedBy": "host"})).version
+
     async def on_leave(self, data):
         return (await self._call(services.room_leave, player_id=self.player_id)).version
 
@@ -247,12 +279,18 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     # -- server -> client --------------------------------------------------------
     async def room_state(self, event):
+        if self.closing:
+            return
         await self.send(text_data=event["text"])
         if str(self.player_id) in event.get("removed", ()):
             self.seat_removed = True  # the seat is gone: nothing to mark disconnected
-            await self.close(code=CLOSE_KICKED)
+            await self._close(CLOSE_KICKED)
         elif event.get("closed"):
-            await self.close(code=CLOSE_ROOM_CLOSED)
+            await self._close(CLOSE_ROOM_CLOSED)
+
+    async def _close(self, code: int):
+        self.closing = True
+        await self.close(code=code)
 
     async def _ack(self, request_id, *, version=None, error: GameBuddiesError | None = None):
         body = {"type": "ack", "requestId": request_id, "success": error is None, "version": version}
@@ -267,6 +305,24 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
 
 assert RoomConsumer.room_state.__name__ == STATE_MESSAGE_TYPE.replace(".", "_")
+
+
+def _room_code_refusal(*, code: str, ip: str) -> tuple[GameBuddiesError, int] | None:
+    """Why a socket for `code` is refused (rate limit, unknown or closed room), or None."""
+    try:
+        code_guessing_check(ip=ip)
+        try:
+            room_get_live(code=code)
+        except RoomNotFoundError:
+            code_guessing_record_miss(ip=ip)
+            raise
+    except RateLimitedError as exc:
+        return exc, CLOSE_RATE_LIMITED
+    except RoomNotFoundError as exc:
+        return exc, CLOSE_NOT_FOUND
+    except RoomClosedError as exc:
+        return exc, CLOSE_ROOM_CLOSED
+    return None
 
 
 def _query_flag(scope, name) -> str | None:

@@ -17,6 +17,7 @@ CLIENT_MESSAGE_TYPES = {
     "startGame",
     "kick",
     "transferHost",
+    "endGame",
     "leave",
 }
 

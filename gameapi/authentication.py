@@ -1,0 +1,83 @@
+"""X-API-Key authentication and scope checks for the Game API (DRF classes)."""
+
+from __future__ import annotations
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.permissions import BasePermission
+
+from gamebuddies.actors import Actor
+from gamebuddies.errors import InsufficientScopeError, InvalidApiKeyError
+
+from .keys import contains_key
+from .models import ApiKey
+from .selectors import api_key_authenticate
+from .services import api_key_touch
+
+API_KEY_HEADER = "X-API-Key"
+# Names a client might use to put a key in the URL; such requests are refused outright.
+_QUERY_KEY_NAMES = {"apikey", "api_key", "api-key", "x-api-key", "x_api_key", "key", "token"}
+
+
+class ApiKeyPrincipal:
+    """What DRF keeps as request.user for a key: the key's service, never a Django user."""
+
+    is_authenticated = True
+    is_anonymous = False
+
+    def __init__(self, api_key: ApiKey):
+        self.api_key = api_key
+
+    def __str__(self) -> str:
+        return self.api_key.service_name
+
+
+def request_api_key(request) -> ApiKey | None:
+    """The authenticated key of a request, without triggering authentication again."""
+    django_request = getattr(request, "_request", request)
+    return getattr(django_request, "gameapi_key", None)
+
+
+def actor_for(api_key: ApiKey) -> Actor:
+    return Actor.api_key(api_key_id=api_key.pk, game_slug=api_key.game_id, label=api_key.service_name)
+
+
+class ApiKeyAuthentication(BaseAuthentication):
+    """`X-API-Key: gb_<64 hex>` only. A key in the query string is refused: URLs end up in logs."""
+
+    def authenticate(self, request):
+        django_request = request._request
+        for name, values in django_request.GET.lists():
+            if name.lower() in _QUERY_KEY_NAMES or any(contains_key(v) for v in values):
+                raise InvalidApiKeyError(f"Send the API key in the {API_KEY_HEADER} header, never in the URL")
+        raw = django_request.META.get("HTTP_X_API_KEY")
+        if not raw:
+            raise InvalidApiKeyError(f"Missing {API_KEY_HEADER} header")
+        api_key = api_key_authenticate(raw_key=raw.strip())
+        django_request.gameapi_key = api_key
+        api_key_touch(api_key=api_key)
+        return ApiKeyPrincipal(api_key), api_key
+
+    def authenticate_header(self, request) -> str:
+        return f'ApiKey header="{API_KEY_HEADER}"'
+
+
+class HasScope(BasePermission):
+    """The view's `required_scopes[method]` must be among the key's scopes (no entry: any valid key)."""
+
+    def has_permission(self, request, view) -> bool:
+        api_key = request_api_key(request)
+        if api_key is None:
+            raise InvalidApiKeyError()
+        needed = getattr(view, "required_scopes", {}).get(request.method)
+        if needed and needed not in (api_key.scopes or []):
+            raise InsufficientScopeError(f"This endpoint needs the {needed} scope")
+        return True
+
+
+class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "gameapi.authentication.ApiKeyAuthentication"
+    name = "ApiKeyAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "header", "name": API_KEY_HEADER}

@@ -1,0 +1,165 @@
+"""Idempotent retries (Idempotency-Key) and in-flight deduplication of identical requests.
+
+With an `Idempotency-Key` header, the first response to a POST/PUT is kept for 24 h and
+replayed to any retry with the same body (header `Idempotent-Replayed: true`), without
+running the request again. The same key with another body is refused (422); a retry
+that arrives while the first is still running gets 409 DUPLICATE_REQUEST (retryable).
+Without the header, identical requests (same API key, method, path and body) that
+overlap in time are deduplicated the same way for at most a few seconds.
+
+Records live in the shared cache, keyed by API key id and a hash of the client's key.
+`cache.add` (SET NX on Redis) decides atomically who runs first. Stored bodies can hold
+session tokens, so they are encrypted with a key derived from the caller's raw API key,
+which the server never stores: the cache alone cannot reveal them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import os
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.core.cache import cache
+from django.http import HttpResponse
+
+from gamebuddies.errors import DuplicateRequestError, IdempotencyKeyReusedError, ValidationError
+
+from . import conf
+
+logger = logging.getLogger(__name__)
+
+HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+MAX_KEY_LENGTH = 255
+GUARDED_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+_IN_FLIGHT, _DONE = "in_flight", "done"
+
+
+class Replay(Exception):  # noqa: N818 - control flow, not an error
+    """Raised before the handler runs when a stored response answers the request."""
+
+    def __init__(self, response: HttpResponse):
+        super().__init__("idempotent replay")
+        self.response = response
+
+
+def _fingerprint(method: str, path: str, body: bytes) -> str:
+    # Key order and whitespace do not make a different request.
+    try:
+        canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
+    except ValueError:
+        canonical = body
+    return hashlib.sha256(method.encode() + b"\0" + path.encode() + b"\0" + canonical).hexdigest()
+
+
+def _cipher(raw_api_key: str, idempotency_key: str) -> AESGCM:
+    secret = hmac.new(raw_api_key.encode(), b"idempotency\0" + idempotency_key.encode(), hashlib.sha256).digest()
+    return AESGCM(secret)
+
+
+@dataclass
+class Guard:
+    """One running request that holds a cache slot until `finish` stores or frees it."""
+
+    cache_key: str
+    fingerprint: str
+    idempotency_key: str | None
+    raw_api_key: str
+
+    def finish(self, response: HttpResponse) -> None:
+        try:
+            if self.idempotency_key and _should_store(response):
+                cache.set(self.cache_key, self._record(response), conf.idempotency_ttl_seconds())
+            else:
+                cache.delete(self.cache_key)
+        except Exception:  # a lost record means a retry runs again; never fail the response
+            logger.warning("idempotency record not saved", exc_info=True)
+
+    def _record(self, response: HttpResponse) -> dict:
+        plain = json.dumps(
+            {
+                "status": response.status_code,
+                "type": response.get("Content-Type", ""),
+                "body": response.content.decode(),
+            }
+        ).encode()
+        nonce = os.urandom(12)
+        sealed = _cipher(self.raw_api_key, self.idempotency_key).encrypt(nonce, plain, self.fingerprint.encode())
+        return {"state": _DONE, "fp": self.fingerprint, "blob": nonce + sealed}
+
+    def replay(self, record: dict) -> HttpResponse | None:
+        blob = record.get("blob") or b""
+        try:
+            plain = _cipher(self.raw_api_key, self.idempotency_key).decrypt(
+                blob[:12], blob[12:], self.fingerprint.encode()
+            )
+        except (InvalidTag, ValueError):
+            return None
+        stored = json.loads(plain)
+        response = HttpResponse(stored["body"], status=stored["status"], content_type=stored["type"])
+        response[REPLAYED_HEADER] = "true"
+        return response
+
+
+def _should_store(response: HttpResponse) -> bool:
+    """Keep final answers; a retryable error (409 conflict, 429, 5xx) must let the retry run."""
+    if response.status_code >= 500 or response.status_code == 429:
+        return False
+    if response.status_code >= 400:
+        try:
+            return not json.loads(response.content).get("retryable", False)
+        except (ValueError, AttributeError):
+            return False
+    return True
+
+
+def clean_idempotency_key(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not 1 <= len(value) <= MAX_KEY_LENGTH or not value.isprintable():
+        raise ValidationError(f"{HEADER} must be 1-{MAX_KEY_LENGTH} printable characters", field=HEADER)
+    return value
+
+
+def begin(
+    *, method: str, path: str, body: bytes, api_key_id: int, raw_api_key: str, header: str | None
+) -> Guard | None:
+    """Claim the request's slot, or raise Replay / DuplicateRequestError / IdempotencyKeyReusedError."""
+    if method not in GUARDED_METHODS:
+        return None
+    idempotency_key = clean_idempotency_key(header)
+    fingerprint = _fingerprint(method, path, body)
+    if idempotency_key:
+        digest = hashlib.sha256(idempotency_key.encode()).hexdigest()
+        guard = Guard(f"gameapi:idem:{api_key_id}:{digest}", fingerprint, idempotency_key, raw_api_key)
+        timeout = conf.in_flight_seconds()
+    else:
+        guard = Guard(f"gameapi:dedup:{api_key_id}:{fingerprint}", fingerprint, None, raw_api_key)
+        timeout = conf.dedup_seconds()
+    for _ in range(2):  # a record that expires between add and get gets one more try
+        try:
+            claimed = cache.add(guard.cache_key, {"state": _IN_FLIGHT, "fp": fingerprint}, timeout)
+        except Exception:
+            if idempotency_key:
+                raise  # promised exactly-once: better a 500 the client retries than a double write
+            logger.warning("request deduplication unavailable", exc_info=True)
+            return None
+        if claimed:
+            return guard
+        record = cache.get(guard.cache_key)
+        if record is None:
+            continue
+        if record.get("fp") != fingerprint:
+            raise IdempotencyKeyReusedError()
+        if record.get("state") == _DONE:
+            response = guard.replay(record)
+            if response is not None:
+                raise Replay(response)
+            raise IdempotencyKeyReusedError()
+        raise DuplicateRequestError()
+    raise DuplicateRequestError()

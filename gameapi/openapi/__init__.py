@@ -1,0 +1,1 @@
+"""OpenAPI documentation of the Game API: response shapes, the error envelope, examples."""

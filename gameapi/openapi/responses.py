@@ -1,0 +1,151 @@
+"""Response shapes of the Game API, for the schema (views render plain dicts of the same shape)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from rooms.models import Location, MemberRole, PlayerStatus, RoomStatus
+
+from ..fields import AnyObjectField
+
+
+class RoomOut(serializers.Serializer):
+    id = serializers.UUIDField()
+    code = serializers.CharField()
+    status = serializers.ChoiceField(choices=RoomStatus.choices)
+    currentGame = serializers.CharField(allow_null=True)  # noqa: N815
+    hostId = serializers.UUIDField(allow_null=True)  # noqa: N815
+    maxPlayers = serializers.IntegerField()  # noqa: N815
+    settings = AnyObjectField()
+    metadata = AnyObjectField()
+    version = serializers.IntegerField()
+
+
+class PlayerOut(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    role = serializers.ChoiceField(choices=MemberRole.choices)
+    isHost = serializers.BooleanField()  # noqa: N815
+    isConnected = serializers.BooleanField()  # noqa: N815
+    inGame = serializers.BooleanField()  # noqa: N815
+    currentLocation = serializers.ChoiceField(choices=Location.choices)  # noqa: N815
+    status = serializers.ChoiceField(choices=PlayerStatus.choices)
+    isReady = serializers.BooleanField()  # noqa: N815
+    lastPing = serializers.DateTimeField(allow_null=True)  # noqa: N815
+    gameData = AnyObjectField()  # noqa: N815
+    joinedAt = serializers.DateTimeField(allow_null=True)  # noqa: N815
+    version = serializers.IntegerField()
+
+
+class RoomStateOut(serializers.Serializer):
+    room = RoomOut()
+    players = PlayerOut(many=True)
+
+
+class RoomSnapshotOut(serializers.Serializer):
+    version = serializers.IntegerField()
+    state = RoomStateOut()
+
+
+class HealthOut(serializers.Serializer):
+    status = serializers.CharField()
+    version = serializers.CharField()
+    timestamp = serializers.DateTimeField()
+
+
+class KeyValidateOut(serializers.Serializer):
+    valid = serializers.BooleanField()
+    service = serializers.CharField()
+    scopes = serializers.ListField(child=serializers.CharField())
+    game = serializers.CharField(allow_null=True, help_text="The only game whose rooms this key may touch")
+    expiresAt = serializers.DateTimeField(allow_null=True)  # noqa: N815
+
+
+class HostSeatOut(serializers.Serializer):
+    playerId = serializers.UUIDField()  # noqa: N815
+    sessionToken = serializers.CharField(help_text="Shown once; hand it to the host's client only")  # noqa: N815
+    lobbyUrl = serializers.URLField()  # noqa: N815
+
+
+class RoomCreatedOut(serializers.Serializer):
+    roomCode = serializers.CharField()  # noqa: N815
+    version = serializers.IntegerField()
+    host = HostSeatOut()
+
+
+class SeatOut(serializers.Serializer):
+    playerId = serializers.UUIDField()  # noqa: N815
+    sessionToken = serializers.CharField(help_text="Shown once; hand it to that player's client only")  # noqa: N815
+    version = serializers.IntegerField()
+
+
+class SessionValidateOut(serializers.Serializer):
+    valid = serializers.BooleanField()
+    playerId = serializers.UUIDField(allow_null=True)  # noqa: N815
+    roomCode = serializers.CharField(allow_null=True)  # noqa: N815
+    role = serializers.ChoiceField(choices=MemberRole.choices, allow_null=True)
+    isHost = serializers.BooleanField(allow_null=True)  # noqa: N815
+    displayName = serializers.CharField(allow_null=True)  # noqa: N815
+
+
+class BroadcastOut(serializers.Serializer):
+    broadcasted = serializers.BooleanField()
+
+
+class StatusAckOut(serializers.Serializer):
+    success = serializers.BooleanField()
+    updateId = serializers.CharField()  # noqa: N815
+    roomVersion = serializers.IntegerField()  # noqa: N815
+    player = PlayerOut()
+    timestamp = serializers.DateTimeField()
+    broadcast = BroadcastOut(required=False, help_text="Only when waitForBroadcast was asked")
+
+
+class HeartbeatOut(serializers.Serializer):
+    success = serializers.BooleanField()
+    serverTime = serializers.DateTimeField()  # noqa: N815
+    nextHeartbeatMs = serializers.IntegerField()  # noqa: N815
+
+
+class BulkSummaryOut(serializers.Serializer):
+    total = serializers.IntegerField()
+    successful = serializers.IntegerField()
+    failed = serializers.IntegerField()
+
+
+class BulkStatusOut(serializers.Serializer):
+    success = serializers.BooleanField()
+    summary = BulkSummaryOut()
+    roomVersion = serializers.IntegerField()  # noqa: N815
+
+
+class GameEndOut(serializers.Serializer):
+    success = serializers.BooleanField()
+    playersReturned = serializers.IntegerField()  # noqa: N815
+    roomVersion = serializers.IntegerField()  # noqa: N815
+
+
+class GameStateSavedOut(serializers.Serializer):
+    game = serializers.CharField()
+    version = serializers.IntegerField()
+
+
+class GameStateOut(serializers.Serializer):
+    game = serializers.CharField()
+    version = serializers.IntegerField(help_text="0 when nothing was saved yet")
+    state = serializers.JSONField(allow_null=True)
+    createdAt = serializers.DateTimeField(allow_null=True)  # noqa: N815
+
+
+class EventOut(serializers.Serializer):
+    version = serializers.IntegerField(help_text="The room version this event produced")
+    type = serializers.CharField()
+    playerId = serializers.UUIDField(allow_null=True)  # noqa: N815
+    data = AnyObjectField()
+    createdAt = serializers.DateTimeField()  # noqa: N815
+
+
+class EventsPageOut(serializers.Serializer):
+    events = EventOut(many=True)
+    nextAfter = serializers.IntegerField(help_text="Pass as `after` to get the next page")  # noqa: N815
+    hasMore = serializers.BooleanField()  # noqa: N815

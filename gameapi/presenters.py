@@ -1,0 +1,39 @@
+"""Plain-dict renderings of API results (camelCase). The room snapshot itself comes from rooms.snapshot."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
+
+from rooms.models import GameState, RoomEvent
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def lobby_url(request, room_code: str) -> str:
+    try:
+        path = reverse("rooms:lobby", kwargs={"code": room_code})
+    except NoReverseMatch:  # the lobby pages are not mounted (API-only deployment)
+        path = f"/rooms/{room_code}/"
+    base = settings.PUBLIC_BASE_URL.rstrip("/")
+    return f"{base}{path}" if base else request.build_absolute_uri(path)
+
+
+def event(row: RoomEvent) -> dict:
+    return {
+        "version": row.room_version,
+        "type": row.event_type,
+        "playerId": str(row.player_id) if row.player_id else None,
+        "data": row.event_data,
+        "createdAt": iso(row.created_at),
+    }
+
+
+def game_state(game_slug: str, row: GameState | None) -> dict:
+    if row is None:
+        return {"game": game_slug, "version": 0, "state": None, "createdAt": None}
+    return {"game": game_slug, "version": row.version, "state": row.state, "createdAt": iso(row.created_at)}

@@ -1,0 +1,55 @@
+"""Reads of API keys. Keys are found by their SHA-256, never by the raw value."""
+
+from __future__ import annotations
+
+import hmac
+from datetime import datetime
+
+from django.utils import timezone
+
+from gamebuddies.errors import InvalidApiKeyError, NotFoundError, ValidationError
+
+from .keys import KEY_PREFIX, hash_key, is_well_formed
+from .models import ApiKey
+
+
+def api_key_is_usable(key: ApiKey, *, now: datetime | None = None) -> bool:
+    """Active, not past its expiry, and (for a rotated-out key) still inside its grace period."""
+    now = now or timezone.now()
+    if not key.is_active:
+        return False
+    if key.expires_at is not None and key.expires_at <= now:
+        return False
+    return key.grace_until is None or key.grace_until > now
+
+
+def api_key_authenticate(*, raw_key: object) -> ApiKey:
+    """The usable key for a raw `gb_...` value, or InvalidApiKeyError (one query)."""
+    if not is_well_formed(raw_key):
+        raise InvalidApiKeyError()
+    digest = hash_key(raw_key)
+    key = ApiKey.objects.filter(key_hash=digest, is_active=True).first()
+    # The index lookup already matched; the constant-time comparison keeps the check
+    # itself free of timing differences should the lookup ever become a scan.
+    if key is None or not hmac.compare_digest(key.key_hash, digest):
+        raise InvalidApiKeyError()
+    if not api_key_is_usable(key):
+        raise InvalidApiKeyError("API key has expired or was revoked")
+    return key
+
+
+def api_key_get_by_prefix(*, prefix: str) -> ApiKey:
+    """The one active key whose display prefix starts with `prefix` (for the management commands)."""
+    prefix = (prefix or "").strip()
+    if not prefix.startswith(KEY_PREFIX):
+        prefix = KEY_PREFIX + prefix
+    if len(prefix) < len(KEY_PREFIX) + 4:
+        raise ValidationError("Give at least four characters of the key prefix", field="prefix")
+    matches = list(
+        ApiKey.objects.filter(key_prefix__startswith=prefix[:16], is_active=True).order_by("-created_at")[:2]
+    )
+    if not matches:
+        raise NotFoundError(f"No active API key with prefix {prefix}")
+    if len(matches) > 1:
+        raise ValidationError(f"More than one active key starts with {prefix}; give more characters", field="prefix")
+    return matches[0]

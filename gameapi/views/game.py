@@ -1,0 +1,137 @@
+"""Game end, versioned game state and the room's event log."""
+
+from __future__ import annotations
+
+from rest_framework.response import Response
+
+from gamebuddies.errors import ForbiddenError, GameNotFoundError, ValidationError
+from rooms import services as room_services
+from rooms.permissions import authorize_room
+from rooms.selectors import game_list_active, game_state_latest, room_events_after, room_get_live
+
+from .. import presenters
+from ..base import GameApiView
+from ..models import Scope
+from ..openapi import examples
+from ..openapi.operation import api_operation
+from ..openapi.responses import EventsPageOut, GameEndOut, GameStateOut, GameStateSavedOut
+from ..serializers import EventsQuery, GameEnd, GameStateQuery, GameStateSave
+
+
+class GameEndView(GameApiView):
+    required_scopes = {"POST": Scope.STATUS_WRITE}
+    rate_tiers = {"POST": "write"}
+
+    @api_operation(
+        operation_id="endGame",
+        summary="End the game: every in-game player returns to the lobby",
+        description="Ending a game that is not running changes nothing (a retry is harmless).",
+        tag="game",
+        request=GameEnd,
+        ok=GameEndOut,
+        scope=Scope.STATUS_WRITE,
+        tier="write",
+        writes=True,
+        room=True,
+        examples=examples.GAME_END,
+    )
+    def post(self, request, room_code: str):
+        data = self.parse(GameEnd)
+        with self.code_lookup():
+            result = room_services.game_end(
+                room=room_code,
+                actor=self.actor,
+                result=data.get("gameResult"),
+                return_players=data["returnPlayers"],
+            )
+        return Response({"success": True, "playersReturned": result.players_returned, "roomVersion": result.version})
+
+
+class GameStateView(GameApiView):
+    required_scopes = {"GET": Scope.ROOMS_READ, "PUT": Scope.STATE_WRITE}
+    rate_tiers = {"GET": "read", "PUT": "write"}
+
+    @api_operation(
+        operation_id="getGameState",
+        summary="The latest saved state of a game in this room",
+        tag="game",
+        ok=GameStateOut,
+        scope=Scope.ROOMS_READ,
+        tier="read",
+        room=True,
+        errors=("VALIDATION_ERROR", "GAME_NOT_FOUND"),
+        examples=examples.STATE_GET,
+        parameters=[GameStateQuery],
+    )
+    def get(self, request, room_code: str):
+        query = self.parse(GameStateQuery, data=request.query_params)
+        game = query.get("game") or self.api_key.game_id
+        if not game:
+            raise ValidationError("game is required", field="game")
+        if self.api_key.game_id and game != self.api_key.game_id:
+            raise ForbiddenError("This API key is bound to another game", field="game")
+        with self.code_lookup():
+            room = room_get_live(code=room_code)
+        authorize_room(self.actor, room)
+        if not game_list_active().filter(pk=game).exists():
+            raise GameNotFoundError(field="game")
+        return Response(presenters.game_state(game, game_state_latest(room=room, game_slug=game)))
+
+    @api_operation(
+        operation_id="saveGameState",
+        summary="Save the next version of a game's state",
+        description="With `expectedVersion` (the version you last read), a stale value gets 409 STATE_CONFLICT.",
+        tag="game",
+        request=GameStateSave,
+        ok=GameStateSavedOut,
+        scope=Scope.STATE_WRITE,
+        tier="write",
+        writes=True,
+        room=True,
+        errors=("GAME_NOT_FOUND", "STATE_CONFLICT"),
+        examples=examples.STATE_PUT,
+    )
+    def put(self, request, room_code: str):
+        data = self.parse(GameStateSave)
+        with self.code_lookup():
+            row = room_services.game_state_save(
+                room=room_code,
+                game_slug=data["game"],
+                state=data["state"],
+                actor=self.actor,
+                expected_version=data.get("expectedVersion"),
+            )
+        return Response({"game": row.game_id, "version": row.version})
+
+
+class EventsView(GameApiView):
+    required_scopes = {"GET": Scope.ROOMS_READ}
+    rate_tiers = {"GET": "read"}
+
+    @api_operation(
+        operation_id="listRoomEvents",
+        summary="The room's event log after a version, a page at a time",
+        tag="rooms",
+        ok=EventsPageOut,
+        scope=Scope.ROOMS_READ,
+        tier="read",
+        room=True,
+        errors=("VALIDATION_ERROR",),
+        examples=examples.EVENTS,
+        parameters=[EventsQuery],
+    )
+    def get(self, request, room_code: str):
+        query = self.parse(EventsQuery, data=request.query_params)
+        with self.code_lookup():
+            room = room_get_live(code=room_code)
+        authorize_room(self.actor, room)
+        limit = query["limit"]
+        rows = room_events_after(room=room, after_version=query["after"], limit=limit + 1)
+        page = rows[:limit]
+        return Response(
+            {
+                "events": [presenters.event(row) for row in page],
+                "nextAfter": page[-1].room_version if page else query["after"],
+                "hasMore": len(rows) > limit,
+            }
+        )

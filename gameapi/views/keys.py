@@ -1,0 +1,112 @@
+"""Health, key validation and session validation."""
+
+from __future__ import annotations
+
+from rest_framework.response import Response
+
+from gamebuddies.errors import InvalidSessionError, utc_now_iso
+from players.selectors import session_get_active
+from rooms.permissions import authorize_room
+from rooms.selectors import member_get
+
+from ..base import GameApiView
+from ..models import Scope
+from ..openapi import examples
+from ..openapi.operation import api_operation
+from ..openapi.responses import HealthOut, KeyValidateOut, SessionValidateOut
+from ..presenters import iso
+from ..serializers import SessionValidate
+
+INVALID_SESSION = {
+    "valid": False,
+    "playerId": None,
+    "roomCode": None,
+    "role": None,
+    "isHost": None,
+    "displayName": None,
+}
+
+
+class HealthView(GameApiView):
+    authentication_classes = []
+    permission_classes = []
+
+    @api_operation(
+        operation_id="getHealth",
+        summary="Is the API up?",
+        tag="meta",
+        ok=HealthOut,
+        examples=examples.HEALTH,
+        authenticated=False,
+    )
+    def get(self, request):
+        return Response({"status": "healthy", "version": "2.0", "timestamp": utc_now_iso()})
+
+
+class KeyValidateView(GameApiView):
+    rate_tiers = {"GET": "validation"}
+
+    @api_operation(
+        operation_id="validateKey",
+        summary="Check the key and see its scopes",
+        tag="keys",
+        ok=KeyValidateOut,
+        tier="validation",
+        examples=examples.KEY_VALIDATE,
+    )
+    def get(self, request):
+        key = self.api_key
+        return Response(
+            {
+                "valid": True,
+                "service": key.service_name,
+                "scopes": list(key.scopes),
+                "game": key.game_id,
+                "expiresAt": iso(key.expires_at),
+            }
+        )
+
+
+class SessionValidateView(GameApiView):
+    required_scopes = {"POST": Scope.ROOMS_READ}
+    rate_tiers = {"POST": "validation"}
+
+    @api_operation(
+        operation_id="validateSession",
+        summary="Check a player's session token",
+        description=(
+            "How a game trusts the playerId it received in the launch URL: the token must be an active "
+            "session of a seat in a live room. An unknown, expired or revoked token answers `valid: false`."
+        ),
+        tag="sessions",
+        request=SessionValidate,
+        ok=SessionValidateOut,
+        scope=Scope.ROOMS_READ,
+        tier="validation",
+        writes=True,
+        errors=("FORBIDDEN",),
+        examples=examples.SESSION_VALIDATE,
+    )
+    def post(self, request):
+        data = self.parse(SessionValidate)
+        try:
+            session = session_get_active(token=data["sessionToken"])
+        except InvalidSessionError:
+            return Response(INVALID_SESSION)
+        room = session.room
+        if not room.is_live:
+            return Response(INVALID_SESSION)
+        authorize_room(self.actor, room)
+        member = member_get(room=room, player_id=session.player_id)
+        if member is None:
+            return Response(INVALID_SESSION)
+        return Response(
+            {
+                "valid": True,
+                "playerId": str(member.player_id),
+                "roomCode": room.room_code,
+                "role": member.role,
+                "isHost": member.is_host,
+                "displayName": member.player.display_name,
+            }
+        )

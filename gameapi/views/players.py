@@ -1,0 +1,157 @@
+"""Player status from game servers: single updates with acknowledgement, heartbeats, atomic bulk updates."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from rest_framework.response import Response
+
+from gamebuddies.errors import utc_now_iso
+from rooms import services as room_services
+from rooms.selectors import normalize_room_code, room_get_live
+from rooms.snapshot import player_fields
+
+from ..base import GameApiView
+from ..models import Scope
+from ..openapi import examples
+from ..openapi.operation import PLAYER_ID_PARAMETER, api_operation
+from ..openapi.responses import BulkStatusOut, HeartbeatOut, StatusAckOut
+from ..serializers import BulkStatus, Heartbeat, StatusUpdate
+
+BROADCAST_WAIT_SECONDS = 2.0
+
+
+class StatusView(GameApiView):
+    required_scopes = {"POST": Scope.STATUS_WRITE}
+    rate_tiers = {"POST": "status"}
+
+    def rate_subject(self) -> str:
+        return normalize_room_code(self.kwargs.get("room_code", ""))
+
+    @api_operation(
+        operation_id="updatePlayerStatus",
+        summary="Report a player's status and location",
+        description=(
+            "Acknowledged once committed: `roomVersion` is the room's version after this change. "
+            "With `expectedVersion` (the player's `version`), a stale value gets 409 STATE_CONFLICT with "
+            "`currentState`. With `waitForBroadcast`, the answer waits (at most 2 s) until the update was "
+            "handed to the lobby's channel layer and says so in `broadcast.broadcasted`. `metadata` (at most "
+            "16 KB) merges into the player's gameData."
+        ),
+        tag="players",
+        request=StatusUpdate,
+        ok=StatusAckOut,
+        scope=Scope.STATUS_WRITE,
+        tier="status",
+        writes=True,
+        room=True,
+        errors=("PLAYER_NOT_FOUND", "NOT_FOUND", "STATE_CONFLICT"),
+        examples=examples.STATUS,
+        parameters=[PLAYER_ID_PARAMETER],
+    )
+    def post(self, request, room_code: str, player_id: uuid.UUID):
+        data = self.parse(StatusUpdate)
+        with self.code_lookup():
+            result = room_services.update_player_status(
+                room=room_code,
+                player_id=player_id,
+                status=data["status"],
+                location=data.get("location"),
+                metadata=data.get("metadata"),
+                expected_version=data.get("expectedVersion"),
+                actor=self.actor,
+                reason=f"api: {self.api_key.service_name}"[:200],
+            )
+        body = {
+            "success": True,
+            "updateId": uuid.uuid4().hex,
+            "roomVersion": result.change.version,
+            "player": player_fields(result.member),
+            "timestamp": utc_now_iso(),
+        }
+        if data["waitForBroadcast"]:
+            body["broadcast"] = {"broadcasted": result.change.ticket.wait(BROADCAST_WAIT_SECONDS)}
+        return Response(body)
+
+
+class HeartbeatView(GameApiView):
+    required_scopes = {"POST": Scope.STATUS_WRITE}
+    rate_tiers = {"POST": "heartbeat"}
+
+    def rate_subject(self) -> str:
+        return str(self.kwargs.get("player_id", ""))
+
+    @api_operation(
+        operation_id="sendHeartbeat",
+        summary="Keep an in-game player's presence alive",
+        description=(
+            "Send one every `nextHeartbeatMs`. Beats cost no database write; a player the server had "
+            "already marked disconnected is brought back by the beat. `metadata` is validated (16 KB) "
+            "but not stored: report data through the status endpoint."
+        ),
+        tag="players",
+        request=Heartbeat,
+        ok=HeartbeatOut,
+        scope=Scope.STATUS_WRITE,
+        tier="heartbeat",
+        writes=True,
+        room=True,
+        errors=("PLAYER_NOT_FOUND", "NOT_FOUND"),
+        examples=examples.HEARTBEAT,
+        parameters=[PLAYER_ID_PARAMETER],
+    )
+    def post(self, request, room_code: str, player_id: uuid.UUID):
+        self.parse(Heartbeat)
+        with self.code_lookup():
+            room = room_get_live(code=room_code)
+        room_services.member_heartbeat(room=room, player_id=player_id, actor=self.actor)
+        return Response(
+            {"success": True, "serverTime": utc_now_iso(), "nextHeartbeatMs": settings.HEARTBEAT_INTERVAL_MS}
+        )
+
+
+class BulkStatusView(GameApiView):
+    required_scopes = {"POST": Scope.STATUS_WRITE}
+    rate_tiers = {"POST": "bulk"}
+
+    @api_operation(
+        operation_id="bulkUpdateStatus",
+        summary="Change several players at once, atomically",
+        description=(
+            "All rows apply together or none does: one bad row answers 4xx naming it "
+            "(`field` = `players[i]...`) and nothing changes. One version bump, one broadcast."
+        ),
+        tag="players",
+        request=BulkStatus,
+        ok=BulkStatusOut,
+        scope=Scope.STATUS_WRITE,
+        tier="bulk",
+        writes=True,
+        room=True,
+        errors=("PLAYER_NOT_FOUND",),
+        examples=examples.BULK,
+    )
+    def post(self, request, room_code: str):
+        data = self.parse(BulkStatus)
+        rows = [
+            room_services.BulkRow(
+                player_id=row["playerId"],
+                location=row["location"],
+                status=row.get("status"),
+                game_data=row.get("gameData") or {},
+            )
+            for row in data["players"]
+        ]
+        with self.code_lookup():
+            change = room_services.bulk_update_status(
+                room=room_code, rows=rows, actor=self.actor, reason=data["reason"]
+            )
+        total = len(rows)
+        return Response(
+            {
+                "success": True,
+                "summary": {"total": total, "successful": total, "failed": 0},
+                "roomVersion": change.version,
+            }
+        )

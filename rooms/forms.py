@@ -1,0 +1,110 @@
+"""Forms of the player pages: a name, a room code, and whether to just watch.
+
+Names are checked by the same rule the services apply (players.names), so a page can
+say plainly what is wrong before anything is written.
+"""
+
+from __future__ import annotations
+
+from django import forms
+
+from gamebuddies.errors import ValidationError as PlatformValidationError
+from players.names import MAX_NAME_LENGTH, clean_display_name
+
+from .models import ROOM_CODE_LENGTH
+from .selectors import is_well_formed_room_code, normalize_room_code
+
+
+class NameField(forms.CharField):
+    def __init__(self, **kwargs):
+        # The raw field is longer than a name may be: NFKC can shorten what was typed,
+        # and an over-long name should get the friendly message, not a bare max_length one.
+        super().__init__(
+            label="Your name",
+            max_length=MAX_NAME_LENGTH * 4,
+            strip=False,
+            widget=forms.TextInput(
+                attrs={
+                    "autocomplete": "nickname",
+                    "maxlength": str(MAX_NAME_LENGTH),
+                    "placeholder": "e.g. Alex",
+                    "spellcheck": "false",
+                }
+            ),
+            error_messages={"required": "Please enter a name."},
+            **kwargs,
+        )
+
+    def clean(self, value):
+        value = super().clean(value)
+        try:
+            return clean_display_name(value)
+        except PlatformValidationError as exc:
+            raise forms.ValidationError(exc.message.rstrip(".") + ".") from None
+
+
+class RoomCodeField(forms.CharField):
+    def __init__(self, **kwargs):
+        super().__init__(
+            label="Room code",
+            max_length=20,
+            widget=forms.TextInput(
+                attrs={
+                    "autocomplete": "off",
+                    "autocapitalize": "characters",
+                    "spellcheck": "false",
+                    "maxlength": str(ROOM_CODE_LENGTH),
+                    "placeholder": "K7Q2MX",
+                    "class": "code-input",
+                }
+            ),
+            error_messages={"required": "Please enter the room code."},
+            **kwargs,
+        )
+
+    def clean(self, value):
+        value = super().clean(value)
+        code = normalize_room_code(value).replace(" ", "").replace("-", "")
+        if not is_well_formed_room_code(code):
+            raise forms.ValidationError(
+                f"Room codes are {ROOM_CODE_LENGTH} letters and digits, like K7Q2MX. Check the code and try again."
+            )
+        return code
+
+
+class SpectatorField(forms.BooleanField):
+    def __init__(self, **kwargs):
+        super().__init__(label="Just watch (join as a spectator)", required=False, **kwargs)
+
+
+class ErrorsDescribedMixin:
+    """Point each invalid input at its message, so screen readers read it with the field."""
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs["aria-describedby"] = f"{self[name].auto_id}_error"
+
+
+class CreateRoomForm(ErrorsDescribedMixin, forms.Form):
+    prefix = "create"  # the home page holds two forms, both with a name field
+
+    name = NameField()
+
+
+class JoinRoomForm(ErrorsDescribedMixin, forms.Form):
+    """Home page: a code and a name."""
+
+    prefix = "join"
+
+    code = RoomCodeField()
+    name = NameField()
+    spectate = SpectatorField()
+
+
+class JoinByLinkForm(ErrorsDescribedMixin, forms.Form):
+    """`/r/<CODE>`: the code is in the link, so only the name is asked."""
+
+    name = NameField()
+    spectate = SpectatorField()

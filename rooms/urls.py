@@ -1,0 +1,18 @@
+from django.urls import path, re_path
+
+from . import views
+
+app_name = "rooms"
+
+# The same shape as the WebSocket route: anything else is a plain 404, not a code lookup.
+CODE = r"(?P<code>[A-Za-z0-9]{1,12})"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("rooms/new", views.room_create, name="create"),
+    path("join", views.room_join, name="join"),
+    re_path(rf"^r/{CODE}/?$", views.join_by_link, name="join_link"),
+    re_path(rf"^rooms/{CODE}/$", views.lobby, name="lobby"),
+    re_path(rf"^rooms/{CODE}/play$", views.play, name="play"),
+    re_path(rf"^rooms/{CODE}/leave$", views.leave, name="leave"),
+]

@@ -1,0 +1,286 @@
+"""The player pages: home, join by link, lobby, game launch, leave.
+
+Thin views: parse a form, call a service or selector, render. Every state change is a
+POST (CSRF-protected); GETs only read. Every room-code lookup goes through
+`_find_room`, which applies the per-IP code-guessing limit before touching the database.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from gamebuddies.actors import Actor
+from gamebuddies.errors import (
+    GameBuddiesError,
+    InvalidSessionError,
+    RateLimitedError,
+    RoomClosedError,
+    RoomFullError,
+    RoomNotFoundError,
+)
+from gamebuddies.ratelimits import client_ip, code_guessing_check, code_guessing_record_miss, hit
+from players import cookies
+from players.selectors import session_get_active
+
+from . import services
+from .forms import CreateRoomForm, JoinByLinkForm, JoinRoomForm
+from .launch import build_launch_url
+from .models import MemberRole, Room, RoomStatus
+from .selectors import game_list_active, member_get, room_get_live, room_snapshot
+
+# Anyone may open a room or take a seat from the pages: that is the product. The seat's
+# own session token, not this actor, is what later authorises the player's actions.
+PAGE_ACTOR = Actor.system("lobby-pages")
+
+
+# -- helpers ---------------------------------------------------------------------
+def _find_room(request, code: str) -> Room:
+    """The live room for `code`, counting unknown codes against the client's IP."""
+    ip = client_ip(request)
+    code_guessing_check(ip=ip)
+    try:
+        return room_get_live(code=code)
+    except RoomNotFoundError:
+        code_guessing_record_miss(ip=ip)
+        raise
+
+
+def _missing_message(code: str, error: GameBuddiesError) -> str:
+    if isinstance(error, RoomClosedError):
+        return f"Room {code} has closed. Ask for a new code, or create a room of your own."
+    return f"There is no open room with the code {code}. Check the code and try again."
+
+
+def _too_many(request, error: RateLimitedError):
+    response = render(request, "errors/429.html", {"retry_after": error.retry_after}, status=429)
+    response["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def _room_missing(request, code: str, error: GameBuddiesError):
+    context = {"code": code.upper()[:12], "message": _missing_message(code.upper()[:12], error)}
+    return render(request, "errors/room_missing.html", context, status=error.status)
+
+
+def _lookup_or_page(request, code: str):
+    """(room, None) or (None, an error page) for the page routes."""
+    try:
+        return _find_room(request, code), None
+    except RateLimitedError as exc:
+        return None, _too_many(request, exc)
+    except (RoomNotFoundError, RoomClosedError) as exc:
+        return None, _room_missing(request, code, exc)
+
+
+def _my_seat(request, room: Room):
+    """(session, member) when the player cookie holds a live seat in this room, else (None, None)."""
+    token = cookies.tokens_from_request(request).get(room.room_code)
+    if not token:
+        return None, None
+    try:
+        session = session_get_active(token=token)
+    except InvalidSessionError:
+        return None, None
+    if session.room_id != room.pk:  # a code reused after an old room closed
+        return None, None
+    member = member_get(room=room, player_id=session.player_id)
+    return (session, member) if member is not None else (None, None)
+
+
+def avatar_colour(player_id: str) -> int:
+    """One of 8 avatar colours, from the id; static/js/lobby-view.js computes the same."""
+    return int(player_id.replace("-", "")[-4:], 16) % 8
+
+
+def _absolute(request, path: str) -> str:
+    if settings.PUBLIC_BASE_URL:
+        return settings.PUBLIC_BASE_URL.rstrip("/") + path
+    return request.build_absolute_uri(path)
+
+
+def _seated(request, seat):
+    """Remember the new seat in the signed HttpOnly cookie and go to the lobby."""
+    code = seat.room.room_code
+    response = redirect("rooms:lobby", code=code)
+    cookies.remember(request, response, room_code=code, token=seat.token)
+    return response
+
+
+def _home(request, *, create_form=None, join_form=None, status=200):
+    context = {"create_form": create_form or CreateRoomForm(), "join_form": join_form or JoinRoomForm()}
+    return render(request, "rooms/home.html", context, status=status)
+
+
+def _take_seat(request, room: Room, form, rerender):
+    """Seat the player (or give their seat back); form errors go to `rerender(status)`."""
+    if _my_seat(request, room)[1] is not None:
+        return redirect("rooms:lobby", code=room.room_code)  # already seated: same seat back
+    role = MemberRole.SPECTATOR if form.cleaned_data.get("spectate") else MemberRole.PLAYER
+    try:
+        seat = services.room_join(room=room, display_name=form.cleaned_data["name"], actor=PAGE_ACTOR, role=role)
+    except RoomFullError:
+        message = "This room is full. You can still join as a spectator and watch."
+        if role == MemberRole.SPECTATOR:
+            message = "This room has all the spectators it can take."
+        form.add_error(None, message)
+        return rerender(409)
+    except RoomClosedError as exc:
+        form.add_error(None, _missing_message(room.room_code, exc))
+        return rerender(410)
+    except GameBuddiesError as exc:
+        form.add_error(None, exc.message)
+        return rerender(exc.status)
+    return _seated(request, seat)
+
+
+# -- pages -------------------------------------------------------------------------
+@require_GET
+def home(request):
+    return _home(request)
+
+
+@require_POST
+def room_create(request):
+    form = CreateRoomForm(request.POST)
+    if not form.is_valid():
+        return _home(request, create_form=form, status=400)
+    try:
+        hit(group="room-create", value=client_ip(request), rate=settings.ROOM_CREATE_RATE)
+    except RateLimitedError as exc:
+        return _too_many(request, exc)
+    seat = services.room_create(host_name=form.cleaned_data["name"], actor=PAGE_ACTOR)
+    return _seated(request, seat)
+
+
+@require_POST
+def room_join(request):
+    form = JoinRoomForm(request.POST)
+    if not form.is_valid():
+        return _home(request, join_form=form, status=400)
+    code = form.cleaned_data["code"]
+    try:
+        room = _find_room(request, code)
+    except RateLimitedError as exc:
+        return _too_many(request, exc)
+    except (RoomNotFoundError, RoomClosedError) as exc:
+        form.add_error("code", _missing_message(code, exc))
+        return _home(request, join_form=form, status=exc.status)
+    return _take_seat(request, room, form, lambda status: _home(request, join_form=form, status=status))
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def join_by_link(request, code: str):
+    room, error_page = _lookup_or_page(request, code)
+    if error_page:
+        return error_page
+    if request.method != "POST":
+        if _my_seat(request, room)[1] is not None:
+            return redirect("rooms:lobby", code=room.room_code)
+        return _join_page(request, room, JoinByLinkForm())
+    form = JoinByLinkForm(request.POST)
+    if not form.is_valid():
+        return _join_page(request, room, form, status=400)
+    return _take_seat(request, room, form, lambda status: _join_page(request, room, form, status=status))
+
+
+def _join_page(request, room: Room, form, status=200):
+    snapshot = room_snapshot(room=room)
+    context = {"room": room, "form": form, "players": snapshot["players"], "in_game": room.status != RoomStatus.LOBBY}
+    return render(request, "rooms/join.html", context, status=status)
+
+
+@never_cache
+@require_GET
+def lobby(request, code: str):
+    room, error_page = _lookup_or_page(request, code)
+    if error_page:
+        return error_page
+    session, member = _my_seat(request, room)
+    if member is None:
+        return redirect("rooms:join_link", code=room.room_code)
+    snapshot = room_snapshot(room=room)
+    games = [
+        {
+            "slug": game.slug,
+            "name": game.name,
+            "description": game.description,
+            "minPlayers": game.min_players,
+            "maxPlayers": game.max_players,
+            "settingsSchema": game.settings_schema or {},
+        }
+        for game in game_list_active()
+    ]
+    join_url = _absolute(request, reverse("rooms:join_link", kwargs={"code": room.room_code}))
+    heartbeat_ms = min(settings.HEARTBEAT_INTERVAL_MS, settings.LOBBY_PRESENCE_TIMEOUT_SECONDS * 1000 // 3)
+    data = {
+        "code": room.room_code,
+        "version": snapshot["room"]["version"],
+        "state": snapshot,
+        "me": {"playerId": str(member.player_id), "role": member.role},
+        "games": games,
+        "urls": {
+            "socket": f"/ws/rooms/{room.room_code}/",
+            "play": reverse("rooms:play", kwargs={"code": room.room_code}),
+            "join": join_url,
+        },
+        "heartbeatMs": heartbeat_ms,
+    }
+    current_game = next((g for g in games if g["slug"] == room.current_game_id), None)
+    context = {
+        "room": room,
+        "me": member,
+        "players": [{**p, "avatar": avatar_colour(p["id"])} for p in snapshot["players"]],
+        "games": games,
+        "current_game": current_game,
+        "join_url": join_url,
+        "lobby_data": data,
+    }
+    return render(request, "rooms/lobby.html", context)
+
+
+@never_cache
+@require_GET
+def play(request, code: str):
+    """Send the player to the running game with their own session token (read from the cookie)."""
+    room, error_page = _lookup_or_page(request, code)
+    if error_page:
+        return error_page
+    session, member = _my_seat(request, room)
+    if member is None:
+        return redirect("rooms:join_link", code=room.room_code)
+    if room.status == RoomStatus.LOBBY or room.current_game is None:
+        return redirect("rooms:lobby", code=room.room_code)
+    token = cookies.tokens_from_request(request)[room.room_code]
+    url = build_launch_url(
+        room.current_game.launch_url,
+        room_code=room.room_code,
+        player_id=member.player_id,
+        session_token=token,
+        role=member.role,
+        return_url=_absolute(request, reverse("rooms:lobby", kwargs={"code": room.room_code})),
+    )
+    return redirect(url)
+
+
+@require_POST
+def leave(request, code: str):
+    room, error_page = _lookup_or_page(request, code)
+    if error_page:
+        return error_page
+    session, member = _my_seat(request, room)
+    response = redirect("rooms:home")
+    if member is not None:
+        actor = Actor.player(player_id=member.player_id, room_id=room.pk)
+        try:
+            services.room_leave(room=room, player_id=member.player_id, actor=actor)
+        except GameBuddiesError as exc:
+            messages.error(request, exc.message)
+            return redirect("rooms:lobby", code=room.room_code)
+        messages.info(request, f"You left room {room.room_code}.")
+    cookies.forget(request, response, room_code=room.room_code)
+    return response

@@ -1,0 +1,216 @@
+// DOM rendering for the lobby. Player-supplied text only ever goes through
+// textContent (never innerHTML), so a name like <svg onload=...> stays a name.
+
+export function el(tag, { className, text, attrs } = {}, children = []) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  for (const [name, value] of Object.entries(attrs || {})) {
+    if (value === false || value === null || value === undefined) continue;
+    node.setAttribute(name, value === true ? "" : String(value));
+  }
+  for (const child of children) if (child) node.append(child);
+  return node;
+}
+
+// Same colour as the server render (rooms/views.py avatar_colour).
+export function avatarColour(playerId) {
+  return parseInt(playerId.replace(/-/g, "").slice(-4), 16) % 8;
+}
+
+export function presenceOf(player) {
+  if (player.currentLocation === "game") return ["game", "In game"];
+  if (player.isConnected) return ["connected", "Connected"];
+  return ["disconnected", "Disconnected"];
+}
+
+function playerRow(player, { myId, amHost, armedKick }) {
+  const isMe = player.id === myId;
+  const [presence, presenceLabel] = presenceOf(player);
+  const badges = el("span", { className: "player__badges" }, [
+    player.isHost && el("span", { className: "badge badge--host", text: "Host" }),
+    player.role === "spectator" && el("span", { className: "badge badge--spectator", text: "Spectator" }),
+    isMe && el("span", { className: "badge badge--you", text: "You" }),
+  ]);
+  const state = el("span", { className: "player__state" }, [
+    el("span", { className: `presence presence--${presence}`, text: presenceLabel }),
+    player.role !== "spectator" &&
+      el("span", {
+        className: `ready ready--${player.isReady ? "yes" : "no"}`,
+        text: player.isReady ? "Ready" : "Not ready",
+      }),
+  ]);
+  let actions = null;
+  if (amHost && !isMe) {
+    const armed = armedKick === player.id;
+    actions = el("span", { className: "player__actions" }, [
+      player.role !== "spectator" &&
+        el("button", {
+          className: "btn btn--small btn--ghost",
+          text: "Make host",
+          attrs: { type: "button", "data-action": "transferHost", "data-player-id": player.id, "aria-label": `Make host: ${player.name}` },
+        }),
+      el("button", {
+        className: `btn btn--small ${armed ? "btn--danger" : "btn--ghost"}`,
+        text: armed ? "Confirm remove" : "Remove",
+        attrs: {
+          type: "button",
+          "data-action": "kick",
+          "data-player-id": player.id,
+          // The visible words first (WCAG "label in name"), then whose row it is.
+          "aria-label": armed ? `Confirm remove: ${player.name}` : `Remove: ${player.name}`,
+        },
+      }),
+    ]);
+  }
+  const classes = ["player"];
+  if (isMe) classes.push("player--me");
+  if (!player.isConnected) classes.push("player--away");
+  return el("li", { className: classes.join(" "), attrs: { "data-player-id": player.id } }, [
+    el("span", {
+      className: `avatar avatar--${avatarColour(player.id)}`,
+      text: (Array.from(player.name)[0] || "?").toUpperCase(),
+      attrs: { "aria-hidden": "true" },
+    }),
+    el("span", { className: "player__main" }, [
+      el("span", { className: "player__title" }, [el("span", { className: "player__name", text: player.name }), badges]),
+      state,
+    ]),
+    actions,
+  ]);
+}
+
+export function renderPlayers(list, players, context) {
+  // Rebuilding the list is cheap at lobby sizes; keep keyboard focus on the same control.
+  const focused = document.activeElement;
+  const focusKey =
+    focused && list.contains(focused) && focused.dataset.action
+      ? [focused.dataset.action, focused.dataset.playerId]
+      : null;
+  list.replaceChildren(...players.map((player) => playerRow(player, context)));
+  if (focusKey) {
+    const again = list.querySelector(
+      `[data-action="${focusKey[0]}"][data-player-id="${CSS.escape(focusKey[1] || "")}"]`,
+    );
+    if (again) again.focus();
+  }
+}
+
+function settingLabel(key, spec) {
+  if (spec.label) return spec.label;
+  const words = key.replace(/[_-]+/g, " ").replace(/([a-z])([A-Z])/g, "$1 $2");
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+function settingId(key) {
+  return `setting-${key.replace(/[^A-Za-z0-9_-]/g, "_")}`;
+}
+
+export function defaultSettings(game) {
+  const values = {};
+  for (const [key, spec] of Object.entries(game?.settingsSchema || {})) {
+    if (spec.default !== undefined) values[key] = spec.default;
+  }
+  return values;
+}
+
+// Host: one input per setting the game declares. Re-used when the game is unchanged so
+// typing is not interrupted; values follow the room unless the input has focus.
+export function renderSettingsInputs(container, game, values) {
+  const schema = game?.settingsSchema || {};
+  const signature = game ? `${game.slug}:${Object.keys(schema).join(",")}` : "";
+  if (container.dataset.signature !== signature) {
+    container.dataset.signature = signature;
+    container.replaceChildren(
+      ...Object.entries(schema).map(([key, spec]) => {
+        const id = settingId(key);
+        const label = el("label", { text: settingLabel(key, spec), attrs: { for: id } });
+        let input;
+        if (spec.type === "bool") {
+          input = el("input", { attrs: { type: "checkbox", id, "data-setting": key } });
+          return el("div", { className: "field field--check" }, [input, label]);
+        }
+        if (spec.type === "choice") {
+          input = el(
+            "select",
+            { attrs: { id, "data-setting": key } },
+            (spec.choices || []).map((choice) => el("option", { text: choice, attrs: { value: String(choice) } })),
+          );
+        } else if (spec.type === "int") {
+          input = el("input", {
+            attrs: { type: "number", id, inputmode: "numeric", step: 1, min: spec.min, max: spec.max, "data-setting": key },
+          });
+        } else {
+          input = el("input", { attrs: { type: "text", id, maxlength: spec.max_length || 100, "data-setting": key } });
+        }
+        return el("div", { className: "field field--inline" }, [label, input]);
+      }),
+    );
+  }
+  for (const input of container.querySelectorAll("[data-setting]")) {
+    if (input === document.activeElement) continue;
+    const value = values?.[input.dataset.setting];
+    if (input.type === "checkbox") input.checked = Boolean(value);
+    else input.value = value === undefined || value === null ? "" : String(value);
+  }
+  return Object.keys(schema).length > 0;
+}
+
+export function readSettingsInputs(container, game) {
+  const schema = game?.settingsSchema || {};
+  const values = {};
+  for (const input of container.querySelectorAll("[data-setting]")) {
+    const spec = schema[input.dataset.setting];
+    if (!spec) continue;
+    if (spec.type === "bool") values[input.dataset.setting] = input.checked;
+    else if (spec.type === "int") values[input.dataset.setting] = Number.parseInt(input.value, 10);
+    else values[input.dataset.setting] = input.value;
+  }
+  return values;
+}
+
+// Everyone else: the chosen settings as a read-only list.
+export function renderSettingsList(list, game, values) {
+  const schema = game?.settingsSchema || {};
+  list.replaceChildren(
+    ...Object.entries(schema).flatMap(([key, spec]) => {
+      let value = values?.[key];
+      if (spec.type === "bool") value = value ? "On" : "Off";
+      return [el("dt", { text: settingLabel(key, spec) }), el("dd", { text: value ?? "—" })];
+    }),
+  );
+}
+
+// Whether the host may start, and what to tell them when not.
+export function startReadiness(state, game) {
+  if (state.room.status !== "lobby") return [false, "A game is already running."];
+  if (!game) return [false, "Choose a game to start."];
+  const playing = state.players.filter((p) => p.role !== "spectator" && p.isConnected).length;
+  const range = game.minPlayers === game.maxPlayers ? `${game.minPlayers}` : `${game.minPlayers}–${game.maxPlayers}`;
+  if (playing < game.minPlayers || playing > game.maxPlayers) {
+    return [false, `${game.name} needs ${range} connected players; ${playing} ${playing === 1 ? "is" : "are"} here.`];
+  }
+  const waiting = state.players.filter((p) => p.role !== "spectator" && p.isConnected && !p.isReady).length;
+  if (waiting) return [true, `${waiting} ${waiting === 1 ? "player isn't" : "players aren't"} ready yet, but you can start.`];
+  return [true, "Everyone is ready."];
+}
+
+// The result a game reported when it ended (room.metadata.lastGameResult): a summary
+// line and a ranking, both optional, both plain text. Returns whether there was one.
+export function renderLastResult(summaryElement, rankingElement, result) {
+  const summary = result && typeof result.summary === "string" ? result.summary : "";
+  const ranking = result && Array.isArray(result.ranking) ? result.ranking.slice(0, 20) : [];
+  summaryElement.textContent = summary;
+  rankingElement.replaceChildren(
+    ...ranking
+      .filter((row) => row && typeof row === "object")
+      .map((row) =>
+        el("li", { className: "result__row" }, [
+          el("span", { className: "result__rank", text: row.rank ?? "" }),
+          el("span", { className: "result__name", text: row.name ?? "" }),
+          el("span", { className: "result__score", text: row.display ?? row.score ?? "" }),
+        ]),
+      ),
+  );
+  return Boolean(summary || rankingElement.childElementCount);
+}

@@ -1,0 +1,335 @@
+// A live connection to one GameBuddies room: the lobby page and the browser game SDK
+// both use it. No dependencies, no build step.
+//
+//   const room = connectRoom({ code: "K7Q2MX", onState(state, update) { ... } });
+//   const ack = await room.request("setReady", { ready: true });
+//
+// What it does for you:
+// - authenticates (the same-origin cookie, or `token` sent as the first message),
+// - answers every request with a Promise settled by the server's `ack`,
+// - orders snapshots by version: older ones are ignored, a gap triggers `sync`,
+// - reconnects by itself with exponential backoff and jitter, then syncs from the
+//   last version it knew, so a page that was offline catches up without a reload,
+// - sends heartbeat pings and treats a socket without pongs as dead (browsers keep
+//   dead sockets "open" for minutes after the network goes away).
+
+// Close codes after which reconnecting cannot help: the seat or the room is gone.
+const TERMINAL_CLOSES = new Map([
+  [4401, "unauthenticated"],
+  [4403, "forbidden"],
+  [4003, "removed"],
+  [4404, "not-found"],
+  [4410, "closed"],
+]);
+const RATE_LIMITED_CLOSE = 4429;
+
+export class RoomRequestError extends Error {
+  // The server answered the request with `success: false`.
+  constructor(ack) {
+    super((ack.error && ack.error.error) || "Request failed");
+    this.name = "RoomRequestError";
+    this.code = (ack.error && ack.error.code) || "UNKNOWN";
+    this.ack = ack;
+  }
+}
+
+export class RoomNetworkError extends Error {
+  // The request never got an answer: offline, socket closed, or no ack in time.
+  constructor(reason) {
+    super(`No answer from the server (${reason})`);
+    this.name = "RoomNetworkError";
+    this.code = "NETWORK_ERROR";
+    this.reason = reason;
+  }
+}
+
+export function connectRoom({
+  code,
+  token = null,
+  url = null,
+  client = "lobby",
+  initialVersion = 0,
+  heartbeatMs = 15000,
+  ackTimeoutMs = 8000,
+  backoffBaseMs = 300,
+  backoffMaxMs = 5000,
+  onState = () => {},
+  onStatus = () => {},
+  onMessage = () => {},
+  onEnd = () => {},
+} = {}) {
+  let socket = null;
+  let version = initialVersion;
+  let status = "";
+  let ended = false;
+  let attempt = 0;
+  let minDelayMs = 0;
+  let reconnectTimer = null;
+  let heartbeatTimer = null;
+  let pongTimer = null;
+  let syncing = null;
+  let sequence = 0;
+  const pending = new Map(); // requestId -> { resolve, reject, timer }
+
+  function setStatus(next) {
+    if (status !== next) {
+      status = next;
+      onStatus(next);
+    }
+  }
+
+  function socketUrl() {
+    const target = new URL(url || `/ws/rooms/${encodeURIComponent(code)}/`, window.location.href);
+    if (target.protocol === "http:") target.protocol = "ws:";
+    if (target.protocol === "https:") target.protocol = "wss:";
+    if (client === "game") target.searchParams.set("client", "game");
+    return target.toString();
+  }
+
+  function open() {
+    clearTimeout(reconnectTimer);
+    reconnectTimer = null;
+    if (ended) return;
+    setStatus("syncing");
+    let ws;
+    try {
+      ws = new WebSocket(socketUrl());
+    } catch {
+      scheduleReconnect();
+      return;
+    }
+    socket = ws;
+    ws.onopen = () => {
+      if (ws === socket) handleOpen();
+    };
+    ws.onmessage = (event) => {
+      if (ws === socket) handleText(event.data);
+    };
+    ws.onclose = (event) => {
+      if (ws === socket) handleClose(event.code);
+    };
+  }
+
+  async function handleOpen() {
+    startHeartbeat();
+    try {
+      if (token) await request("auth", { token });
+      await sync();
+      attempt = 0;
+      minDelayMs = 0;
+      setStatus("connected");
+    } catch {
+      // The socket closed meanwhile; handleClose schedules the next attempt.
+    }
+  }
+
+  function handleText(text) {
+    let message;
+    try {
+      message = JSON.parse(text);
+    } catch {
+      return;
+    }
+    if (!message || typeof message !== "object") return;
+    if (message.type === "roomStateUpdate") {
+      handleSnapshot(message);
+    } else if (message.type === "ack") {
+      settle(message);
+    } else if (message.type === "pong") {
+      clearTimeout(pongTimer);
+      pongTimer = null;
+    } else {
+      if (message.type === "error" && message.retryAfter) minDelayMs = message.retryAfter * 1000;
+      onMessage(message);
+    }
+  }
+
+  function handleSnapshot(update) {
+    if (typeof update.version !== "number" || update.version <= version) return; // stale or duplicate
+    const gap = version > 0 && update.version > version + 1;
+    version = update.version;
+    onState(update.state, update);
+    if (gap) sync().catch(() => {}); // a full snapshot, but we missed changes: confirm with the server
+  }
+
+  function settle(ack) {
+    const entry = pending.get(ack.requestId);
+    if (!entry) {
+      // Answers to nobody: e.g. RATE_LIMITED before a close.
+      if (!ack.success) {
+        if (ack.error && ack.error.retryAfter) minDelayMs = ack.error.retryAfter * 1000;
+        onMessage(ack);
+      }
+      return;
+    }
+    pending.delete(ack.requestId);
+    clearTimeout(entry.timer);
+    if (ack.success) entry.resolve(ack);
+    else entry.reject(new RoomRequestError(ack));
+  }
+
+  function handleClose(code) {
+    socket = null;
+    stopHeartbeat();
+    failPending("closed");
+    if (TERMINAL_CLOSES.has(code)) {
+      ended = true;
+      setStatus("ended");
+      onEnd({ code, reason: TERMINAL_CLOSES.get(code) });
+      return;
+    }
+    if (code === RATE_LIMITED_CLOSE) minDelayMs = Math.max(minDelayMs, 2000);
+    setStatus("offline");
+    scheduleReconnect();
+  }
+
+  function failPending(reason) {
+    for (const [requestId, entry] of pending) {
+      clearTimeout(entry.timer);
+      pending.delete(requestId);
+      entry.reject(new RoomNetworkError(reason));
+    }
+  }
+
+  function scheduleReconnect() {
+    if (ended || reconnectTimer) return;
+    // Exponential backoff with jitter, so a server restart is not met by every client at once.
+    const ceiling = Math.min(backoffMaxMs, backoffBaseMs * 2 ** attempt);
+    const delay = Math.max(minDelayMs, ceiling / 2 + Math.random() * (ceiling / 2));
+    attempt += 1;
+    reconnectTimer = setTimeout(open, delay);
+  }
+
+  function dropSocket(reason) {
+    // Give up on a socket we believe is dead and start over now.
+    const ws = socket;
+    socket = null;
+    stopHeartbeat();
+    failPending(reason);
+    if (ws) {
+      ws.onopen = ws.onmessage = ws.onclose = null;
+      try {
+        ws.close(4000, reason);
+      } catch {
+        // already closing
+      }
+    }
+  }
+
+  function startHeartbeat() {
+    stopHeartbeat();
+    heartbeatTimer = setInterval(ping, heartbeatMs);
+  }
+
+  function stopHeartbeat() {
+    clearInterval(heartbeatTimer);
+    clearTimeout(pongTimer);
+    heartbeatTimer = pongTimer = null;
+  }
+
+  function ping(timeoutMs = Math.min(heartbeatMs / 2, 10000)) {
+    if (!socket || socket.readyState !== WebSocket.OPEN || pongTimer) return;
+    pongTimer = setTimeout(() => {
+      pongTimer = null;
+      dropSocket("no pong");
+      setStatus("offline");
+      attempt = 0;
+      open();
+    }, timeoutMs);
+    request("ping").catch(() => {});
+  }
+
+  function newRequestId() {
+    sequence += 1;
+    return `r${Date.now().toString(36)}${sequence.toString(36)}`;
+  }
+
+  function request(type, data = {}, requestId = newRequestId()) {
+    return new Promise((resolve, reject) => {
+      if (!socket || socket.readyState !== WebSocket.OPEN) {
+        reject(new RoomNetworkError("offline"));
+        return;
+      }
+      const timer = setTimeout(() => {
+        pending.delete(requestId);
+        reject(new RoomNetworkError("timeout"));
+      }, ackTimeoutMs);
+      pending.set(requestId, { resolve, reject, timer });
+      socket.send(JSON.stringify({ ...data, type, requestId }));
+    });
+  }
+
+  function sync() {
+    // One sync at a time; the server answers with a snapshot only if it is ahead of us.
+    if (!syncing) {
+      const previous = status;
+      if (previous === "connected") setStatus("syncing");
+      syncing = request("sync", { lastKnownVersion: version }).finally(() => {
+        syncing = null;
+      });
+      syncing.then(
+        () => previous === "connected" && socket && setStatus("connected"),
+        () => {},
+      );
+    }
+    return syncing;
+  }
+
+  function reconnectNow() {
+    if (ended) return;
+    dropSocket("reconnect");
+    attempt = 0;
+    open();
+  }
+
+  // The browser knows when the network interface goes away or comes back.
+  function onOffline() {
+    if (ended) return;
+    dropSocket("offline");
+    clearTimeout(reconnectTimer);
+    reconnectTimer = null;
+    setStatus("offline");
+  }
+  function onOnline() {
+    if (!ended && !socket) {
+      attempt = 0;
+      open();
+    }
+  }
+  function onVisible() {
+    // Timers are throttled in background tabs: check the socket as soon as the page is seen.
+    if (document.visibilityState === "visible" && !ended) {
+      if (socket) ping(3000);
+      else onOnline();
+    }
+  }
+  window.addEventListener("offline", onOffline);
+  window.addEventListener("online", onOnline);
+  document.addEventListener("visibilitychange", onVisible);
+
+  function close() {
+    ended = true;
+    window.removeEventListener("offline", onOffline);
+    window.removeEventListener("online", onOnline);
+    document.removeEventListener("visibilitychange", onVisible);
+    clearTimeout(reconnectTimer);
+    dropSocket("closed by page");
+    setStatus("ended");
+  }
+
+  open();
+
+  return {
+    request,
+    newRequestId,
+    sync,
+    reconnectNow,
+    close,
+    get version() {
+      return version;
+    },
+    get status() {
+      return status;
+    },
+  };
+}

@@ -322,3 +322,7 @@ GAME_API_RATE_LIMITS = {
     "read": os.environ.get("API_RATE_READ", "300/m"),
     "write": os.environ.get("API_RATE_WRITE", "120/m"),
 }
+
+# --- Demo games (demo) --------------------------------------------------------
+# The bundled example games served under /games/ (the catalog entries of load_demo_data).
+INSTALLED_APPS += ["demo"]

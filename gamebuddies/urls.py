@@ -11,4 +11,5 @@ urlpatterns = [
     path("metrics", metrics, name="prometheus-metrics"),
     path("", include("rooms.urls")),
     path("api/v2/", include("gameapi.urls")),
+    path("games/", include("demo.urls")),
 ]

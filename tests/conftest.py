@@ -70,3 +70,22 @@ def live_server_url(transactional_db):
 
     with running_server() as url:
         yield url
+
+
+class _RateLimitClock:
+    """django-ratelimit counts in fixed windows of wall-clock time; a test that straddles a
+    window boundary would see its counter reset half-way. Tests get a clock that stands
+    still (and can be moved on purpose)."""
+
+    def __init__(self):
+        self.now = 1_900_000_000.0
+
+    def time(self) -> float:
+        return self.now
+
+
+@pytest.fixture(autouse=True)
+def ratelimit_clock(monkeypatch):
+    clock = _RateLimitClock()
+    monkeypatch.setattr("django_ratelimit.core.time", clock)
+    return clock

@@ -1,0 +1,187 @@
+// What every demo game page shares: the SDK connection, the connection indicator, the live
+// scoreboard of who is still playing, posting results to the game's server, and the final
+// results before everyone goes back to the lobby. Player text is only ever set as textContent.
+
+import { GameBuddies, LaunchError } from "../gamebuddies/sdk.js";
+
+export const config = JSON.parse(document.getElementById("game-config").textContent);
+export const $ = (id) => document.getElementById(id);
+
+const CONNECTION_LABELS = {
+  connected: "Connected",
+  syncing: "Syncing…",
+  offline: "Offline — reconnecting…",
+  ended: "Disconnected",
+};
+const RETURN_DELAY_MS = 4000;
+const RECHECK_MS = 5000;
+
+export function formatMs(ms) {
+  return `${Math.round(ms).toLocaleString("en-US").replace(/,/g, "\u2009")} ms`;
+}
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  return node;
+}
+
+export class ServerError extends Error {
+  constructor(body, status) {
+    super((body && body.error) || `HTTP ${status}`);
+    this.code = (body && body.code) || "HTTP_ERROR";
+    this.status = status;
+  }
+}
+
+/**
+ * Start the page. `describePlayer(player, progress)` -> { label, score, done } draws one
+ * scoreboard line from a player's progress for this run (their gameData[game]).
+ */
+export function createShell({ describePlayer }) {
+  let gb;
+  try {
+    gb = GameBuddies.fromLaunch({ returnDelayMs: RETURN_DELAY_MS });
+  } catch (error) {
+    if (!(error instanceof LaunchError)) throw error;
+    $("launch-error").hidden = false;
+    $("back-to-lobby").hidden = true;
+    $("connection").hidden = true;
+    return null;
+  }
+  $("game").hidden = false;
+  $("room-chip").hidden = false;
+  $("room-code").textContent = gb.roomCode;
+
+  let finishedLocally = false;
+  let checkTimer = null;
+  let rosterTimer = null;
+  let ended = false;
+
+  const shell = {
+    gb,
+    /** Progress of a player in the current run (null if from an earlier game or none yet). */
+    progressOf(player) {
+      const data = player && player.gameData ? player.gameData[config.game] : null;
+      return data && data.run === shell.runId() ? data : null;
+    },
+    runId() {
+      return gb.room?.metadata?.gameStartedAt || "";
+    },
+    settings() {
+      return gb.room?.settings || {};
+    },
+    /** POST to this game's server with the player's session token; resolves with its JSON. */
+    async post(name, body = {}) {
+      const response = await fetch(config.urls[name], {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        credentials: "omit", // the session token is the credential, never cookies
+        body: JSON.stringify({ roomCode: gb.roomCode, sessionToken: gb.sessionToken, ...body }),
+      });
+      const data = await response.json().catch(() => ({}));
+      if (!response.ok) throw new ServerError(data, response.status);
+      return data;
+    },
+    /** This player is done: from now on, help the room finish (the server decides when). */
+    markFinished() {
+      finishedLocally = true;
+      scheduleDeadlineCheck();
+    },
+    showFinal,
+  };
+
+  function renderScoreboard() {
+    const list = $("scoreboard");
+    const participants = gb.players.filter((p) => p.role !== "spectator");
+    list.replaceChildren(
+      ...participants.map((player) => {
+        const progress = shell.progressOf(player);
+        const inGame = player.isConnected && player.currentLocation === "game";
+        const line = describePlayer(player, progress);
+        const item = el("li", "score-line");
+        if (player.id === gb.playerId) item.classList.add("score-line--me");
+        if (line.done) item.classList.add("score-line--done");
+        if (!inGame && !line.done) item.classList.add("score-line--away");
+        const name = el("span", "score-line__name", player.name);
+        if (player.id === gb.playerId) name.append(el("span", "score-line__you", "you"));
+        const label = !inGame && !line.done ? "Left the game" : line.label;
+        item.append(name, el("span", "score-line__label", label), el("span", "score-line__score", line.score || ""));
+        return item;
+      }),
+    );
+    const playing = gb.playersInGame.filter((p) => p.role !== "spectator").length;
+    $("scoreboard-note").textContent = `${playing} still in the game`;
+  }
+
+  async function check() {
+    if (ended) return;
+    try {
+      const outcome = await shell.post("check");
+      if (outcome.gameEnded) return; // the snapshot brings the result to every page
+    } catch {
+      // offline or refused: the next roster change or the recheck tries again
+    }
+  }
+
+  function scheduleDeadlineCheck() {
+    clearTimeout(checkTimer);
+    const started = Date.parse(shell.runId());
+    const rounds = Number(shell.settings().rounds) || config.rounds;
+    const deadline = started + (config.startGraceSeconds + config.secondsPerRound * rounds) * 1000;
+    const wait = Number.isFinite(deadline) ? Math.max(deadline - Date.now(), 0) : RECHECK_MS;
+    // A little jitter so a room of waiting pages does not ask at the same instant.
+    checkTimer = setTimeout(async () => {
+      await check();
+      if (!ended) scheduleDeadlineCheck();
+    }, Math.max(wait, RECHECK_MS) + Math.random() * 1000);
+  }
+
+  function showFinal(result) {
+    if (ended) return;
+    ended = true;
+    clearTimeout(checkTimer);
+    $("final-summary").textContent = result?.summary || "The game has ended.";
+    const rows = (result?.ranking || []).map((row) => {
+      const item = el("li", `rank rank--${Math.min(row.rank, 4)}`);
+      item.append(
+        el("span", "rank__place", row.rank),
+        el("span", "rank__name", row.name),
+        el("span", "rank__score", row.display || ""),
+      );
+      if (row.playerId === gb.playerId) item.classList.add("rank--me");
+      return item;
+    });
+    $("final-ranking").replaceChildren(...rows);
+    $("final").hidden = false;
+    $("final-title").focus();
+    let left = Math.round(RETURN_DELAY_MS / 1000);
+    const tick = () => {
+      $("final-return").textContent = `Back to the lobby in ${left}…`;
+      left -= 1;
+      if (left >= 0) setTimeout(tick, 1000);
+    };
+    tick();
+  }
+
+  gb.on("connection", (status) => {
+    $("connection").className = `conn conn--${status}`;
+    $("connection-label").textContent = CONNECTION_LABELS[status] || status;
+  });
+  gb.on("players", () => {
+    renderScoreboard();
+    if (finishedLocally && !ended) {
+      // Someone finished or left: maybe nobody is left to wait for.
+      clearTimeout(rosterTimer);
+      rosterTimer = setTimeout(check, 300 + Math.random() * 400);
+    }
+  });
+  gb.on("gameEnd", showFinal);
+  gb.on("ended", ({ reason }) => {
+    $("connection-label").textContent = reason === "closed" ? "Room closed" : "Disconnected from the room";
+  });
+  $("back-to-lobby").addEventListener("click", () => gb.returnToLobby());
+  $("final-back").addEventListener("click", () => gb.returnToLobby({ reportStatus: false }));
+  return shell;
+}

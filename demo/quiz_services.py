@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from gamebuddies.actors import Actor
 from rooms.selectors import room_get
 from rooms.services import game_state_save, lock_room
 
 from . import quiz
 from .services import (
+    GAME_SERVER,
     Outcome,
     end_if_done,
     ensure_running,
@@ -67,7 +67,7 @@ def quiz_answer(*, session_token, room_code, index, choice, time_ms) -> tuple[Ou
         room=room,
         game_slug=quiz.SLUG,
         state={"run": run_id(room), "results": results},
-        actor=Actor.player(player_id=member.player_id, room_id=room.pk),
+        actor=GAME_SERVER,
         expected_version=version,
     )
     outcome = end_if_done(room, quiz, results) if entry["finished"] else Outcome()

@@ -202,7 +202,7 @@ def result_submit(*, game: str, session_token, room_code, payload: dict) -> Outc
             room=room,
             game_slug=rules.SLUG,
             state={"run": run_id(room), "results": results},
-            actor=Actor.player(player_id=member.player_id, room_id=room.pk),
+            actor=GAME_SERVER,
             expected_version=version,
         )
     outcome = end_if_done(room, rules, results)

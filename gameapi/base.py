@@ -24,6 +24,7 @@ from gamebuddies.errors import (
     ValidationError,
     drf_exception_handler,
     error_response,
+    first_error,
 )
 from gamebuddies.ratelimits import client_ip, code_guessing_check, code_guessing_record_miss
 
@@ -54,33 +55,6 @@ def enforce_body_limit(django_request) -> None:
         raise too_large
     if len(body) > limit:
         raise too_large
-
-
-def first_error(detail, prefix: str = "") -> tuple[str, str] | None:
-    """The first real message in DRF's nested detail, with its field path (skips valid list rows)."""
-    if isinstance(detail, dict):
-        for key, value in detail.items():
-            name = "body" if key == "non_field_errors" and not prefix else str(key)
-            if key == "non_field_errors" and prefix:
-                path = prefix
-            elif isinstance(key, int) or str(key).isdigit():
-                path = f"{prefix}[{key}]"
-            else:
-                path = f"{prefix}.{name}" if prefix else name
-            found = first_error(value, path)
-            if found:
-                return found
-        return None
-    if isinstance(detail, list):
-        for index, value in enumerate(detail):
-            if isinstance(value, dict | list):
-                found = first_error(value, f"{prefix}[{index}]")
-                if found:
-                    return found
-            else:
-                return prefix or "body", f"{prefix or 'body'}: {value}"
-        return None
-    return prefix or "body", f"{prefix or 'body'}: {detail}"
 
 
 def api_exception_handler(exc, context):

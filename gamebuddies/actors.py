@@ -12,6 +12,8 @@ class ActorKind(StrEnum):
     API_KEY = "api_key"
     STAFF = "staff"
     SYSTEM = "system"
+    # An anonymous page visitor: may open a room or take a seat, nothing else.
+    VISITOR = "visitor"
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,10 @@ class Actor:
     @classmethod
     def staff(cls, *, label: str = "staff") -> Actor:
         return cls(ActorKind.STAFF, label=label)
+
+    @classmethod
+    def visitor(cls, *, label: str = "visitor") -> Actor:
+        return cls(ActorKind.VISITOR, label=label)
 
     @classmethod
     def system(cls, label: str = "system") -> Actor:

@@ -17,11 +17,30 @@ from gamebuddies.ws_security import SameOriginWebSocketGuard  # noqa: E402
 from rooms.broadcast import broadcaster  # noqa: E402
 from rooms.routing import websocket_urlpatterns  # noqa: E402
 
+
+class PublicStaticCors:
+    """Static files are public: let game pages on other origins import the browser SDK module."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if not scope.get("path", "").startswith(settings.STATIC_URL):
+            return await self.app(scope, receive, send)
+
+        async def send_with_cors(message):
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), (b"access-control-allow-origin", b"*")]}
+            await send(message)
+
+        return await self.app(scope, receive, send_with_cors)
+
+
 _router = ProtocolTypeRouter(
     {
         # Static files are served in-process so a bare `make run` needs nothing else;
         # behind a CDN or proxy, set SERVE_STATIC=0 and serve `collectstatic` output.
-        "http": ASGIStaticFilesHandler(django_http) if settings.SERVE_STATIC else django_http,
+        "http": PublicStaticCors(ASGIStaticFilesHandler(django_http)) if settings.SERVE_STATIC else django_http,
         "websocket": SameOriginWebSocketGuard(URLRouter(websocket_urlpatterns)),
     }
 )

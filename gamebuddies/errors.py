@@ -210,7 +210,7 @@ def drf_exception_handler(exc, context):
     request = context.get("request")
     error: GameBuddiesError
     if isinstance(exc, drf_exc.ValidationError):
-        field, message = first_validation_message(exc.detail)
+        field, message = first_error(exc.detail) or ("body", "Invalid input")
         error = ValidationError(message, field=field)
     elif isinstance(exc, drf_exc.ParseError):
         error = ValidationError(f"Malformed JSON: {exc.detail}", field="body")
@@ -239,18 +239,30 @@ def drf_exception_handler(exc, context):
     return error_response(error, request)
 
 
-def first_validation_message(detail, prefix: str = "") -> tuple[str, str]:
-    """Flatten DRF's nested validation detail into (field path, message)."""
+def first_error(detail, prefix: str = "") -> tuple[str, str] | None:
+    """The first real message in DRF's nested detail, with its field path (skips valid list rows)."""
     if isinstance(detail, dict):
         for key, value in detail.items():
-            name = "body" if key == "non_field_errors" else str(key)
-            path = f"{prefix}.{name}" if prefix else name
-            return first_validation_message(value, path)
+            name = "body" if key == "non_field_errors" and not prefix else str(key)
+            if key == "non_field_errors" and prefix:
+                path = prefix
+            elif isinstance(key, int) or str(key).isdigit():
+                path = f"{prefix}[{key}]"
+            else:
+                path = f"{prefix}.{name}" if prefix else name
+            found = first_error(value, path)
+            if found:
+                return found
+        return None
     if isinstance(detail, list):
         for index, value in enumerate(detail):
             if isinstance(value, dict | list):
-                return first_validation_message(value, f"{prefix}[{index}]")
-            return prefix or "body", f"{prefix or 'body'}: {value}"
+                found = first_error(value, f"{prefix}[{index}]")
+                if found:
+                    return found
+            else:
+                return prefix or "body", f"{prefix or 'body'}: {value}"
+        return None
     return prefix or "body", f"{prefix or 'body'}: {detail}"
 
 

@@ -151,7 +151,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if self.player_id is None:
             return
         metrics.websocket_connections.dec()
-        if self.seat_removed:
+        # A game page's socket closing says nothing about the lobby seat (the game may have just
+        # ended and sent everyone back); in-game presence is the heartbeats' and the sweep's job.
+        if self.seat_removed or self.location == Location.GAME:
             return
         try:
             await database_sync_to_async(services.member_disconnect)(

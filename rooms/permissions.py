@@ -13,7 +13,10 @@ from gamebuddies.errors import ForbiddenError
 from .models import MemberRole, Room, RoomMember
 
 
-def authorize_room(actor: Actor, room: Room) -> None:
+def authorize_room(actor: Actor, room: Room, *, visitors_allowed: bool = False) -> None:
+    """May this actor act on this room at all? Visitors only where the caller says so (joining)."""
+    if actor.kind == ActorKind.VISITOR and not visitors_allowed:
+        raise ForbiddenError("Join the room first")
     if actor.kind == ActorKind.PLAYER and actor.room_id != room.pk:
         raise ForbiddenError("This session belongs to another room")
     if actor.kind == ActorKind.API_KEY and actor.game_slug and room.current_game_id != actor.game_slug:
@@ -40,6 +43,18 @@ def require_host(actor: Actor, member: RoomMember | None) -> None:
         raise ForbiddenError("Only the host can do that")
     if actor.kind == ActorKind.API_KEY:
         raise ForbiddenError("Host actions are for the host and staff")
+
+
+def require_platform(actor: Actor) -> None:
+    """Upkeep only the platform itself (staff, the worker) may do."""
+    if actor.kind not in (ActorKind.STAFF, ActorKind.SYSTEM):
+        raise ForbiddenError("Only the platform can do that")
+
+
+def require_integration(actor: Actor) -> None:
+    """Changes made on behalf of a game (bulk status, game state): API keys, staff or the platform."""
+    if actor.kind in (ActorKind.PLAYER, ActorKind.VISITOR):
+        raise ForbiddenError("Only the game's server can do that")
 
 
 def require_self(actor: Actor, target_player_id) -> None:

@@ -35,7 +35,7 @@ from .selectors import game_list_active, member_get, room_get_live, room_snapsho
 
 # Anyone may open a room or take a seat from the pages: that is the product. The seat's
 # own session token, not this actor, is what later authorises the player's actions.
-PAGE_ACTOR = Actor.system("lobby-pages")
+PAGE_ACTOR = Actor.visitor(label="lobby-pages")
 
 
 # -- helpers ---------------------------------------------------------------------

@@ -38,6 +38,8 @@ def uvicorn_command(host: str, port: int, workers: int) -> list[str]:
         PYTHON, "-m", "uvicorn", "gamebuddies.asgi:application",
         "--host", host, "--port", str(port), "--workers", str(workers),
         "--lifespan", "off", "--ws-per-message-deflate", "false",
+        # Access logs print full request lines, and game launch URLs carry session tokens.
+        "--no-access-log",
         # Same limit the consumers enforce (settings.WS_MAX_MESSAGE_BYTES).
         "--ws-max-size", os.environ.get("WS_MAX_MESSAGE_BYTES", "16384"),
     ]  # fmt: skip

@@ -107,7 +107,7 @@ STATUS = [
         "Acknowledged",
         {
             "success": True,
-            "updateId": "5b0f3c2e8d7a4f6b9c1e2d3a4b5c6d7e",
+            "updateId": "4812",
             "roomVersion": 13,
             "player": PLAYER,
             "timestamp": TIME,

@@ -65,7 +65,7 @@ class StatusView(GameApiView):
             )
         body = {
             "success": True,
-            "updateId": uuid.uuid4().hex,
+            "updateId": str(result.change.event_id),
             "roomVersion": result.change.version,
             "player": player_fields(result.member),
             "timestamp": utc_now_iso(),

@@ -64,6 +64,7 @@ class RoomChange:
     event: str
     ticket: BroadcastTicket
     state: dict = field(repr=False)
+    event_id: int | None = None  # the RoomEvent recording this change
 
     @property
     def version(self) -> int:
@@ -98,7 +99,7 @@ def commit_room_change(
         # Holding the row lock, the trigger's OLD.version is the one we read.
         room.version += 1
     changes = changes or {}
-    RoomEvent.objects.create(
+    event_row = RoomEvent.objects.create(
         room=room,
         player_id=player_id,
         event_type=event,
@@ -116,7 +117,9 @@ def commit_room_change(
     )
     _after_commit_hooks(room=room, event=event, changes=changes, payload=payload)
     transaction.on_commit(lambda: metrics.room_changes.labels(event).inc())
-    return RoomChange(room=room, members=members, event=event, ticket=ticket, state=payload["state"])
+    return RoomChange(
+        room=room, members=members, event=event, ticket=ticket, state=payload["state"], event_id=event_row.pk
+    )
 
 
 def _consumer_hints(event: str, changes: dict) -> dict:

@@ -21,7 +21,7 @@ from players.services import status_history_record_many
 
 from ..game_settings import validate_game_settings
 from ..models import Game, GameState, Location, MemberRole, PlayerStatus, RoomMember, RoomStatus
-from ..permissions import acting_member, authorize_room, require_host
+from ..permissions import acting_member, authorize_room, require_host, require_integration
 from .changes import RoomChange, RoomRef, commit_room_change, lock_members, lock_room
 from .membership import ensure_room_in
 
@@ -193,6 +193,7 @@ def game_state_save(
         raise ValidationError("state is larger than 256 KB", field="state")
     locked = lock_room(room)
     authorize_room(actor, locked)
+    require_integration(actor)
     game = _active_game(game_slug)
     if actor.kind == ActorKind.API_KEY and actor.game_slug and actor.game_slug != game.pk:
         raise ForbiddenError("This API key is bound to another game", field="game")

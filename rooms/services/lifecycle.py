@@ -156,6 +156,7 @@ def _end_room(*, room: RoomRef, actor: Actor, status: str, event: str, reason: s
 
 @transaction.atomic
 def room_close(*, room: RoomRef, actor: Actor, reason: str = "closed by staff") -> RoomChange:
+    """Staff end a room: everyone is disconnected and every session revoked."""
     if actor.kind not in (ActorKind.STAFF, ActorKind.SYSTEM):
         raise ForbiddenError("Only staff can close a room")
     return _end_room(room=room, actor=actor, status=RoomStatus.FINISHED, event="room_closed", reason=reason)
@@ -163,4 +164,6 @@ def room_close(*, room: RoomRef, actor: Actor, reason: str = "closed by staff") 
 
 @transaction.atomic
 def room_abandon(*, room: RoomRef, actor: Actor, reason: str = "nobody connected") -> RoomChange:
+    if actor.kind not in (ActorKind.STAFF, ActorKind.SYSTEM):
+        raise ForbiddenError("Only the platform abandons rooms")
     return _end_room(room=room, actor=actor, status=RoomStatus.ABANDONED, event="room_abandoned", reason=reason)

@@ -13,7 +13,14 @@ from gamebuddies.errors import InvalidRoomStateError, PlayerNotFoundError, RoomF
 from players.services import player_create, session_issue, session_revoke_all
 
 from ..models import Location, MemberRole, PlayerStatus, Room, RoomMember, RoomStatus
-from ..permissions import acting_member, authorize_room, require_host, require_participant, require_self
+from ..permissions import (
+    acting_member,
+    authorize_room,
+    require_host,
+    require_participant,
+    require_platform,
+    require_self,
+)
 from .changes import RoomChange, RoomRef, commit_room_change, lock_members, lock_room
 from .lifecycle import SeatResult
 
@@ -46,7 +53,7 @@ def room_join(*, room: RoomRef, display_name: str, actor: Actor, role: str = Mem
     if role not in (MemberRole.PLAYER, MemberRole.SPECTATOR):
         raise ValidationError("role must be player or spectator", field="role")
     locked = lock_room(room)
-    authorize_room(actor, locked)
+    authorize_room(actor, locked, visitors_allowed=True)
     members = lock_members(locked)
     participants = sum(1 for m in members.values() if m.role != MemberRole.SPECTATOR)
     if role == MemberRole.PLAYER and participants >= locked.max_players:
@@ -233,6 +240,8 @@ def member_disconnect(*, room: RoomRef, player_id, channel_name: str, actor: Act
     """A socket closed. Only the seat's current socket counts (another tab may have taken over),
     and a player who left the lobby page for the game is not disconnected by it."""
     locked = lock_room(room, allow_closed=True)
+    authorize_room(actor, locked)
+    require_self(actor, player_id)
     members = lock_members(locked)
     target = members.get(player_id)
     if target is None or target.socket_id != channel_name or target.current_location != Location.LOBBY:
@@ -259,6 +268,7 @@ def member_disconnect(*, room: RoomRef, player_id, channel_name: str, actor: Act
 @transaction.atomic
 def host_migrate_if_needed(*, room: RoomRef, actor: Actor, now=None) -> RoomChange | None:
     """Hand the host role on when the host has been gone longer than the grace period."""
+    require_platform(actor)
     now = now or timezone.now()
     locked = lock_room(room)
     members = lock_members(locked)

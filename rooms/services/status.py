@@ -19,7 +19,7 @@ from players.models import PlayerStatusHistory
 from players.services import status_history_record, status_history_record_many
 
 from ..models import Location, PlayerStatus, Room, RoomMember, RoomStatus
-from ..permissions import authorize_room, require_participant, require_self
+from ..permissions import authorize_room, require_integration, require_participant, require_self
 from ..selectors import member_get, room_state_uncached
 from .changes import RoomChange, RoomRef, commit_room_change, lock_members, lock_room
 
@@ -210,6 +210,7 @@ def bulk_update_status(*, room: RoomRef, rows: list[BulkRow], actor: Actor, reas
         raise ValidationError(f"at most {MAX_BULK_PLAYERS} players per bulk update", field="players")
     locked = lock_room(room)
     authorize_room(actor, locked)
+    require_integration(actor)
     members = lock_members(locked)
     seen: set = set()
     updated: list[RoomMember] = []

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from rooms import services
-from rooms.models import Room, RoomMember
+from rooms.models import Room, RoomEvent, RoomMember
 from tests.factories import SYSTEM, make_room
 
 from .conftest import ApiClient, assert_envelope
@@ -32,7 +32,10 @@ def test_status_update_is_acknowledged_with_version_player_and_update_id(api):
     assert body["player"]["id"] == str(member.player_id)
     assert (body["player"]["currentLocation"], body["player"]["status"]) == ("game", "in_game")
     assert body["player"]["gameData"] == {"s": 1} and body["player"]["version"] == member.version
-    assert len(body["updateId"]) == 32 and body["timestamp"].endswith("Z")
+    # The acknowledgement names the room event that recorded this update.
+    event = RoomEvent.objects.get(pk=int(body["updateId"]))
+    assert (event.room_version, event.event_type) == (body["roomVersion"], "player_status_changed")
+    assert body["timestamp"].endswith("Z")
     assert "broadcast" not in body
 
 

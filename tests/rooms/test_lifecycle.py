@@ -147,3 +147,35 @@ def services_staff():
     from gamebuddies.actors import Actor
 
     return Actor.staff(label="admin")
+
+
+def test_an_anonymous_visitor_may_open_or_join_a_room_and_do_nothing_else(quiz_game):
+    from gamebuddies.actors import Actor
+
+    visitor = Actor.visitor()
+    seat = services.room_create(host_name="Ada", actor=visitor)
+    services.room_join(room=seat.room.pk, display_name="Bob", actor=visitor)
+    attempts = [
+        lambda: services.member_set_ready(room=seat.room.pk, player_id=seat.player.pk, ready=True, actor=visitor),
+        lambda: services.game_select(room=seat.room.pk, game_slug="quiz", settings={}, actor=visitor),
+        lambda: services.game_end(room=seat.room.pk, actor=visitor),
+        lambda: services.member_kick(room=seat.room.pk, target_player_id=seat.player.pk, actor=visitor),
+        lambda: services.room_close(room=seat.room.pk, actor=visitor),
+        lambda: services.host_migrate_if_needed(room=seat.room.pk, actor=visitor),
+    ]
+    for attempt in attempts:
+        with pytest.raises(ForbiddenError):
+            attempt()
+
+
+def test_players_cannot_make_changes_reserved_for_the_games_server(quiz_game):
+    room, seats = make_room(players=2, game_slug="quiz")
+    me = player_actor(seats[0])
+    with pytest.raises(ForbiddenError):
+        services.bulk_update_status(
+            room=room.pk,
+            actor=me,
+            rows=[services.BulkRow(player_id=seats[1].player.pk, location="game", status=None, game_data={})],
+        )
+    with pytest.raises(ForbiddenError):
+        services.game_state_save(room=room.pk, game_slug="quiz", state={"cheat": True}, actor=me)

@@ -284,3 +284,28 @@ def leave(request, code: str):
         messages.info(request, f"You left room {room.room_code}.")
     cookies.forget(request, response, room_code=room.room_code)
     return response
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def claim(request, code: str):
+    """Take a seat issued through the Game API (e.g. the host of an API-created room).
+
+    The token travels in the URL fragment to the page and is posted back here, so it never
+    appears in a URL a server logs; a valid session for this very room sets the seat cookie.
+    """
+    room, error_page = _lookup_or_page(request, code)
+    if error_page:
+        return error_page
+    if request.method == "GET":
+        return render(request, "rooms/claim.html", {"room": room})
+    try:
+        session = session_get_active(token=request.POST.get("token", ""))
+    except InvalidSessionError:
+        session = None
+    if session is None or session.room_id != room.pk:
+        context = {"room": room, "error": "This seat link is not valid any more. Ask the host for the room's link."}
+        return render(request, "rooms/claim.html", context, status=403)
+    response = redirect("rooms:lobby", code=room.room_code)
+    cookies.remember(request, response, room_code=room.room_code, token=request.POST["token"])
+    return response

@@ -68,7 +68,7 @@ ROOM_CREATE = [
             "host": {
                 "playerId": HOST_ID,
                 "sessionToken": "gbs_<shown once>",
-                "lobbyUrl": f"https://gamebuddies.example/rooms/{ROOM_CODE}/",
+                "lobbyUrl": f"https://gamebuddies.example/rooms/{ROOM_CODE}/claim#token=gbs_…",
             },
         },
         201,

@@ -51,7 +51,11 @@ class RoomCreateView(GameApiView):
         body = {
             "roomCode": code,
             "version": seat.change.version,
-            "host": {"playerId": str(seat.player.pk), "sessionToken": seat.token, "lobbyUrl": lobby_url(request, code)},
+            "host": {
+                "playerId": str(seat.player.pk),
+                "sessionToken": seat.token,
+                "lobbyUrl": lobby_url(request, code, session_token=seat.token),
+            },
         }
         return Response(body, status=201)
 

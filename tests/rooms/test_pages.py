@@ -368,3 +368,23 @@ def test_unknown_page_uses_the_product_404():
     response = Client().get("/no/such/page")
     assert response.status_code == 404
     assert "Page not found" in response.content.decode()
+
+
+def test_a_seat_issued_by_the_api_is_claimed_once_and_sets_the_seat_cookie(client):
+    seat = services.room_create(host_name="Api Host", actor=Actor.system("test"))
+    code = seat.room.room_code
+    page = client.get(f"/rooms/{code}/claim")
+    assert page.status_code == 200 and "claim.js" in page.content.decode()
+    assert seat.token not in page.content.decode()
+    response = client.post(f"/rooms/{code}/claim", {"token": seat.token})
+    assert response.status_code == 302 and response["Location"] == f"/rooms/{code}/"
+    lobby = client.get(f"/rooms/{code}/")
+    assert lobby.status_code == 200 and "Api Host" in lobby.content.decode()
+
+
+def test_a_seat_claim_with_another_rooms_token_is_refused(client):
+    mine = services.room_create(host_name="Mine", actor=Actor.system("test"))
+    other = services.room_create(host_name="Other", actor=Actor.system("test"))
+    response = client.post(f"/rooms/{mine.room.room_code}/claim", {"token": other.token})
+    assert response.status_code == 403
+    assert client.get(f"/rooms/{mine.room.room_code}/").status_code == 302  # not seated

@@ -13,6 +13,7 @@ import random
 from gamebuddies.errors import ValidationError
 
 from .quiz_questions import QUESTIONS
+from .rounds import game_deadline_seconds, rounds_setting
 
 SLUG = "quiz"
 NAME = "Quick Quiz"
@@ -26,14 +27,13 @@ SECONDS_PER_ROUND = QUESTION_SECONDS + 5
 
 
 def rounds_for(settings: dict | None) -> int:
-    value = (settings or {}).get("rounds", DEFAULT_ROUNDS)
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ROUNDS:
-        return DEFAULT_ROUNDS
-    return value
+    return rounds_setting(settings, default=DEFAULT_ROUNDS, maximum=MAX_ROUNDS)
 
 
 def deadline_seconds(settings: dict | None) -> int:
-    return START_GRACE_SECONDS + SECONDS_PER_ROUND * rounds_for(settings)
+    return game_deadline_seconds(
+        start_grace=START_GRACE_SECONDS, per_round=SECONDS_PER_ROUND, rounds=rounds_for(settings)
+    )
 
 
 def client_config(settings: dict | None = None) -> dict:

@@ -1,7 +1,7 @@
 """Take docs/lobby-screenshot.png: a lobby with three players, at desktop and phone widths.
 
 Not a test: run it against a running server with the demo games loaded, e.g.
-    .venv/bin/python tests/browser/lobby_screenshot.py http://127.0.0.1:8000
+    .venv/bin/python -m tests.browser.lobby_screenshot http://127.0.0.1:8000
 It writes docs/lobby-screenshot.png (desktop) and, for review, phone-width shots of the
 host's and a guest's lobby and of the home page under .tmp/.
 """
@@ -13,17 +13,9 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from tests.browser.conftest import CHROMIUM_ARGS
+
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def main(base_url: str) -> None:

@@ -14,3 +14,16 @@ class GameApiConfig(AppConfig):
 
         if record_room_change not in ROOM_CHANGE_HOOKS:
             ROOM_CHANGE_HOOKS.append(record_room_change)
+
+        # A saved key must not be served from the authentication cache in its old form.
+        from django.db.models.signals import post_save
+
+        from .models import ApiKey
+        from .selectors import forget_cached_key
+
+        post_save.connect(
+            lambda sender, instance, **kwargs: forget_cached_key(instance),
+            sender=ApiKey,
+            weak=False,
+            dispatch_uid="gameapi.forget_cached_key",
+        )

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import hmac
+import logging
 from datetime import datetime
 
+from django.core.cache import cache
 from django.utils import timezone
 
 from gamebuddies.errors import InvalidApiKeyError, NotFoundError, ValidationError
 
 from .keys import KEY_PREFIX, hash_key, is_well_formed
 from .models import ApiKey
+
+logger = logging.getLogger(__name__)
 
 
 def api_key_is_usable(key: ApiKey, *, now: datetime | None = None) -> bool:
@@ -23,12 +27,28 @@ def api_key_is_usable(key: ApiKey, *, now: datetime | None = None) -> bool:
     return key.grace_until is None or key.grace_until > now
 
 
+KEY_CACHE_SECONDS = 60
+
+
+def key_cache_key(digest: str) -> str:
+    return f"gameapi:key:{digest}"
+
+
 def api_key_authenticate(*, raw_key: object) -> ApiKey:
-    """The usable key for a raw `gb_...` value, or InvalidApiKeyError (one query)."""
+    """The usable key for a raw `gb_...` value, or InvalidApiKeyError.
+
+    Active keys are cached by hash for a minute (a query and its ORM work were a sixth
+    of a status update's CPU); revoking or rotating a key deletes its entry, and expiry
+    and grace are checked on every request against the cached row.
+    """
     if not is_well_formed(raw_key):
         raise InvalidApiKeyError()
     digest = hash_key(raw_key)
-    key = ApiKey.objects.filter(key_hash=digest, is_active=True).first()
+    key = _cached_key(digest)
+    if key is None:
+        key = ApiKey.objects.filter(key_hash=digest, is_active=True).first()
+        if key is not None:
+            _remember_key(digest, key)
     # The index lookup already matched; the constant-time comparison keeps the check
     # itself free of timing differences should the lookup ever become a scan.
     if key is None or not hmac.compare_digest(key.key_hash, digest):
@@ -36,6 +56,25 @@ def api_key_authenticate(*, raw_key: object) -> ApiKey:
     if not api_key_is_usable(key):
         raise InvalidApiKeyError("API key has expired or was revoked")
     return key
+
+
+def _cached_key(digest: str) -> ApiKey | None:
+    try:
+        return cache.get(key_cache_key(digest))
+    except Exception:  # the cache is an optimisation; Redis down falls back to the database
+        return None
+
+
+def _remember_key(digest: str, key: ApiKey) -> None:
+    try:
+        cache.set(key_cache_key(digest), key, KEY_CACHE_SECONDS)
+    except Exception:
+        logger.debug("API key cache unavailable", exc_info=True)
+
+
+def forget_cached_key(key: ApiKey) -> None:
+    """After a key changes (revoked, rotated): the next request reads it from the database."""
+    cache.delete(key_cache_key(key.key_hash))
 
 
 def api_key_get_by_prefix(*, prefix: str) -> ApiKey:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -17,7 +18,7 @@ from rooms.models import Game
 from . import conf
 from .keys import display_prefix, generate_key, hash_key
 from .models import ALL_SCOPES, ApiKey
-from .selectors import api_key_is_usable
+from .selectors import api_key_is_usable, forget_cached_key
 
 logger = logging.getLogger(__name__)
 
@@ -108,17 +109,30 @@ def api_key_rotate(*, api_key: ApiKey, grace_days: int | None = None) -> IssuedA
     )
     old.grace_until = timezone.now() + timedelta(days=grace)
     old.save(update_fields=["grace_until"])
+    transaction.on_commit(lambda: forget_cached_key(old))
     logger.info("API key %s rotated to %s", old.key_prefix, issued.api_key.key_prefix)
     return issued
 
 
 def api_key_revoke(*, api_key: ApiKey) -> None:
     ApiKey.objects.filter(pk=api_key.pk).update(is_active=False)
+    forget_cached_key(api_key)
     logger.info("API key %s revoked", api_key.key_prefix)
 
 
+_touched_at: dict[int, float] = {}
+
+
 def api_key_touch(*, api_key: ApiKey) -> None:
-    """Stamp last_used_at at most once a minute per key: a cache flag saves the write."""
+    """Stamp last_used_at at most once a minute per key: a cache flag saves the write.
+
+    An in-process mark skips even the cache round trip while this process touched the key
+    recently (several processes may each write once a minute: harmless).
+    """
+    now_mono = time.monotonic()
+    if now_mono - _touched_at.get(api_key.pk, -1e9) < conf.last_used_resolution_seconds():
+        return
+    _touched_at[api_key.pk] = now_mono
     try:
         first_this_minute = cache.add(f"gameapi:key-used:{api_key.pk}", 1, conf.last_used_resolution_seconds())
     except Exception:  # the cache is an optimisation; Redis down must not fail requests

@@ -18,3 +18,23 @@ class RequestIdMiddleware:
         response = self.get_response(request)
         response["X-Request-Id"] = request.request_id
         return response
+
+
+class SyncBoundaryMiddleware:
+    """Keeps the whole middleware chain in one thread under ASGI.
+
+    Django's innermost handler is async under ASGI; every MiddlewareMixin between it and
+    the first sync-only middleware then runs in async mode, sending each process_request
+    and process_response to a thread and back (about twenty hops per request, measured in
+    docs/performance.md). A sync-only middleware placed last makes the chain sync: one hop
+    in, one out.
+    """
+
+    sync_capable = True
+    async_capable = False
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)

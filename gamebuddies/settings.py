@@ -85,6 +85,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
+    # Last on purpose: keeps the chain in one thread hop under ASGI (see its docstring).
+    "gamebuddies.middleware.SyncBoundaryMiddleware",
 ]
 
 ROOT_URLCONF = "gamebuddies.urls"
@@ -139,7 +141,8 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # One Redis client per process, not one per request or socket (gamebuddies/cache.py).
+            "BACKEND": "gamebuddies.cache.SharedRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "gb"),
         }

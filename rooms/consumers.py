@@ -46,6 +46,17 @@ from .services.status import presence_touch
 
 logger = logging.getLogger(__name__)
 
+
+def in_db_thread(function):
+    """Run database work off the event loop on any pool thread.
+
+    Each call is one complete service transaction, so it needs no thread affinity; with
+    asgiref's default (thread_sensitive) every socket of a worker would queue on one
+    thread for its connects, disconnects and messages (docs/performance.md).
+    """
+    return database_sync_to_async(function, thread_sensitive=False)
+
+
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_KICKED = 4003
@@ -88,9 +99,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.location = Location.GAME if _query_flag(self.scope, "client") == "game" else Location.LOBBY
         await self.accept()
         # The socket route is a code lookup like the pages: same per-IP guessing limit.
-        refusal = await database_sync_to_async(_room_code_refusal)(
-            code=self.room_code, ip=client_ip_from_scope(self.scope)
-        )
+        refusal = await in_db_thread(_room_code_refusal)(code=self.room_code, ip=client_ip_from_scope(self.scope))
         if refusal is not None:
             error, close_code = refusal
             await self._send_json({"type": "error", **error.envelope()})
@@ -112,7 +121,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def _authenticate(self, token) -> int | None:
         """Seat this socket for the token's player; the room version after connecting, or None (closed)."""
         try:
-            session = await database_sync_to_async(session_get_active)(token=token)
+            session = await in_db_thread(session_get_active)(token=token)
         except InvalidSessionError:
             await self._close(CLOSE_UNAUTHENTICATED)
             return None
@@ -127,7 +136,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.group = session.room.group_name
         await self.channel_layer.group_add(self.group, self.channel_name)
         try:
-            change = await database_sync_to_async(services.member_connect)(
+            change = await in_db_thread(services.member_connect)(
                 room=session.room_id,
                 player_id=session.player_id,
                 channel_name=self.channel_name,
@@ -156,7 +165,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if self.seat_removed or self.location == Location.GAME:
             return
         try:
-            await database_sync_to_async(services.member_disconnect)(
+            await in_db_thread(services.member_disconnect)(
                 room=self.room_id,
                 player_id=self.player_id,
                 channel_name=self.channel_name,
@@ -212,7 +221,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self._ack(message.request_id, version=version)
 
     async def on_ping(self, data):
-        await database_sync_to_async(presence_touch)(member_id=self.member_pk)
+        await in_db_thread(presence_touch)(member_id=self.member_pk)
         await self._send_json({"type": "pong", "serverTime": int(time.time() * 1000)})
         return None
 
@@ -220,7 +229,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         # A page authenticated by cookie may still send its token (the browser SDK does):
         # fine if it is the same player's, refused otherwise.
         try:
-            session = await database_sync_to_async(session_get_active)(token=data.get("token"))
+            session = await in_db_thread(session_get_active)(token=data.get("token"))
         except InvalidSessionError:
             session = None
         if session is None or session.player_id != self.player_id:
@@ -228,7 +237,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         return None
 
     async def on_sync(self, data):
-        version, payload = await database_sync_to_async(self._sync_payload)(data.get("lastKnownVersion"))
+        version, payload = await in_db_thread(self._sync_payload)(data.get("lastKnownVersion"))
         if payload is not None:
             await self.send(text_data=payload)  # the snapshot first, then its ack
         return version
@@ -277,7 +286,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         return (await self._call(services.room_leave, player_id=self.player_id)).version
 
     async def _call(self, service, **kwargs):
-        return await database_sync_to_async(service)(room=self.room_id, actor=self.actor, **kwargs)
+        return await in_db_thread(service)(room=self.room_id, actor=self.actor, **kwargs)
 
     # -- server -> client --------------------------------------------------------
     async def room_state(self, event):

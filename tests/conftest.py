@@ -32,8 +32,12 @@ def _require_real_parts(request):
 
 @pytest.fixture(autouse=True)
 def _clean_cache():
-    # Rate-limit counters and cached snapshots must not leak from one test to the next.
+    # Rate-limit counters, cached keys and snapshots must not leak from one test to the next,
+    # nor the in-process "key touched recently" marks.
+    from gameapi import services as gameapi_services
+
     cache.clear()
+    gameapi_services._touched_at.clear()
     yield
 
 

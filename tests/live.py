@@ -47,10 +47,23 @@ def running_server(*, workers: int = 1, env: dict | None = None, ready_timeout: 
     """Yield the base URL of a Uvicorn server running the app; stop it afterwards."""
     port = free_port()
     command = [
-        sys.executable, "-m", "uvicorn", "gamebuddies.asgi:application",
-        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-        "--lifespan", "off", "--no-access-log", "--ws-per-message-deflate", "false",
-        "--ws-max-size", str(settings.WS_MAX_MESSAGE_BYTES),
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "gamebuddies.asgi:application",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--lifespan",
+        "off",
+        "--no-access-log",
+        "--ws-per-message-deflate",
+        "false",
+        "--ws-max-size",
+        str(settings.WS_MAX_MESSAGE_BYTES),
     ]
     log_path = settings.BASE_DIR / ".tmp" / f"live-server-{port}.log"
     with open(log_path, "wb") as log:

@@ -83,12 +83,14 @@ def commit_room_change(
     room_fields: dict | None = None,
     player_id=None,
     bump: bool = True,
+    members: list[RoomMember] | None = None,
 ) -> RoomChange:
     """Finish a change to a locked room inside the caller's transaction.
 
     One UPDATE of the room (the trigger adds exactly one to `version`), one RoomEvent,
     one snapshot, one broadcast after commit. `bump=False` is only for the insert
-    that creates a room (its first version is 1).
+    that creates a room (its first version is 1). A caller that already holds every
+    member as written (in join order) may pass `members` to save the snapshot's query.
     """
     now = timezone.now()
     if bump:
@@ -106,7 +108,7 @@ def commit_room_change(
         event_data={**changes, "actor": actor.as_event_data()},
         room_version=room.version,
     )
-    members = list(room_members(room=room))
+    members = list(room_members(room=room)) if members is None else members
     payload = room_state_update(room, members, event=event, changes=changes)
     ticket = broadcaster.broadcast_on_commit(
         group=room.group_name,

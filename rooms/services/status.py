@@ -20,7 +20,8 @@ from players.services import status_history_record, status_history_record_many
 
 from ..models import Location, PlayerStatus, Room, RoomMember, RoomStatus
 from ..permissions import authorize_room, require_integration, require_participant, require_self
-from ..selectors import member_get, room_state_uncached
+from ..selectors import member_get
+from ..snapshot import room_state
 from .changes import RoomChange, RoomRef, commit_room_change, lock_members, lock_room
 
 logger = logging.getLogger(__name__)
@@ -144,7 +145,9 @@ def update_player_status(
     require_self(actor, player_id)
     retries = 0
     for attempt in range(_CONDITIONAL_UPDATE_ATTEMPTS):
-        member = member_get(room=locked, player_id=player_id)
+        # One query for every seat: the member to change and, later, the snapshot.
+        members = lock_members(locked)
+        member = members.get(player_id)
         if member is None:
             raise PlayerNotFoundError()
         require_participant(actor, member)
@@ -155,7 +158,7 @@ def update_player_status(
                 current_state={
                     "version": locked.version,
                     "playerVersion": member.version,
-                    **room_state_uncached(room=locked),
+                    **room_state(locked, members.values()),
                 },
             )
         new_status, new_location = clean_status_and_location(status, location, room=locked, member=member)
@@ -170,13 +173,14 @@ def update_player_status(
         time.sleep(0.005 * (attempt + 1))
     else:
         raise StateConflictError("Player changed too often to update; try again", current_state=None)
+    history_reason = reason or actor.source
     status_history_record(
-        member=member,
-        new_location=new_location,
-        new_status=new_status,
-        reason=reason or actor.source,
-        metadata=metadata,
+        member=member, new_location=new_location, new_status=new_status, reason=history_reason, metadata=metadata
     )
+    previous_location = member.current_location
+    for name, value in fields.items():
+        setattr(member, name, value)
+    member.version += 1  # what the trigger wrote
     change = commit_room_change(
         room=locked,
         event="player_status_changed",
@@ -186,9 +190,10 @@ def update_player_status(
             "playerId": str(player_id),
             "status": new_status,
             "location": new_location,
-            "previousLocation": member.current_location,
+            "previousLocation": previous_location,
         },
         room_fields=_returning_room_fields(locked),
+        members=list(members.values()),
     )
     return StatusUpdateResult(change=change, member=change.member(player_id), retries=retries)
 

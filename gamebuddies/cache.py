@@ -1,0 +1,29 @@
+"""A Redis cache backend that shares one client (and connection pool) per process.
+
+Django keeps cache backends in a context-local store, so under ASGI every request and
+every WebSocket consumer builds its own RedisCache, its own pool and its own TCP
+connection to Redis: one Redis connection per lobby socket, and thousands of sockets in
+TIME_WAIT under HTTP load (measured in docs/performance.md; django/django PR #18459).
+Every instance here gets the same thread-safe client.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from django.core.cache.backends.redis import RedisCache
+from django.utils.functional import cached_property
+
+_clients: dict = {}
+_lock = threading.Lock()
+
+
+class SharedRedisCache(RedisCache):
+    @cached_property
+    def _cache(self):
+        key = (tuple(self._servers), repr(sorted(self._options.items())))
+        with _lock:
+            client = _clients.get(key)
+            if client is None:
+                client = _clients[key] = self._class(self._servers, **self._options)
+        return client

@@ -1,0 +1,1 @@
+"""GameBuddies benchmark harness: `.venv/bin/python bench/run.py --help` (docs/performance.md)."""

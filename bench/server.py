@@ -1,0 +1,172 @@
+"""Start the app under Uvicorn or Daphne as real worker processes, and watch what they cost.
+
+Uvicorn: one `--workers N` supervisor; its children are the workers (with N=1 the
+single process is the worker). Daphne has no worker mode, so N Daphne processes adopt
+one listening socket that this process opens (`--fd`): the kernel spreads connections
+over them the same way it does for Uvicorn's workers sharing the parent's socket.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+WS_MAX_BYTES = 16 * 1024
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Server:
+    kind: str
+    port: int
+    launched: list[subprocess.Popen] = field(default_factory=list)
+    log_path: Path | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def processes(self) -> list[psutil.Process]:
+        """Every live process of the server: supervisors and workers."""
+        found = []
+        for popen in self.launched:
+            try:
+                proc = psutil.Process(popen.pid)
+                found.append(proc)
+                found.extend(proc.children(recursive=True))
+            except psutil.NoSuchProcess:
+                continue
+        return found
+
+    def workers(self) -> list[psutil.Process]:
+        """The processes that serve requests (a Uvicorn supervisor only forwards signals)."""
+        procs = self.processes()
+        if self.kind == "uvicorn":
+            children = [p for p in procs if p.pid not in {pop.pid for pop in self.launched}]
+            return children or procs
+        return procs
+
+
+def server_command(kind: str, workers: int, port: int, fd: int | None) -> list[str]:
+    if kind == "uvicorn":
+        bind = ["--fd", str(fd)] if fd is not None else ["--host", "127.0.0.1", "--port", str(port)]
+        return [
+            sys.executable, "-m", "uvicorn", "gamebuddies.asgi:application", *bind, "--workers", str(workers),
+            "--lifespan", "off", "--ws-per-message-deflate", "false", "--no-access-log",
+            "--ws-max-size", str(WS_MAX_BYTES), "--backlog", "4096", "--log-level", "warning",
+        ]  # fmt: skip
+    if kind == "daphne":
+        # -v 0: no access log (Uvicorn runs with --no-access-log too). Daphne does not
+        # negotiate permessage-deflate, and the load generator never offers it.
+        return [
+            sys.executable, "-m", "daphne", "--fd", str(fd), "-v", "0",
+            "--websocket-max-message-size", str(WS_MAX_BYTES), "gamebuddies.asgi:application",
+        ]  # fmt: skip
+    raise ValueError(f"unknown server {kind}")
+
+
+def _listener(port: int, reuse_port: bool) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind(("127.0.0.1", port))
+    sock.listen(4096)
+    sock.set_inheritable(True)
+    return sock
+
+
+@contextmanager
+def running_server(
+    *, kind: str, workers: int, env: dict, log_dir: Path, listen: str = "shared", ready_timeout: float = 60.0
+):
+    """listen="shared": Uvicorn's own --workers (Daphne: N processes on one socket), which is how
+    the app is run today. listen="reuseport": one socket per process, all bound to the port with
+    SO_REUSEPORT, so the kernel hashes connections evenly over the processes; a few long-lived
+    keep-alive connections can otherwise all land on one worker (measured, docs/performance.md)."""
+    port = free_port()
+    server = Server(kind=kind, port=port, log_path=log_dir / f"server-{kind}-{port}.log")
+    listeners: list[socket.socket] = []
+    with open(server.log_path, "wb") as log:
+        if listen == "reuseport" or kind == "daphne":
+            shared = None if listen == "reuseport" else _listener(port, reuse_port=False)
+            for _ in range(workers):
+                sock = shared or _listener(port, reuse_port=True)
+                if sock not in listeners:
+                    listeners.append(sock)
+                command = server_command(kind, 1, port, sock.fileno())
+                server.launched.append(
+                    subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log, pass_fds=[sock.fileno()])
+                )
+        else:
+            command = server_command(kind, workers, port, None)
+            server.launched.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log))
+    try:
+        _wait_ready(server, workers, ready_timeout)
+        yield server
+    finally:
+        for popen in server.launched:
+            popen.terminate()
+        for popen in server.launched:
+            try:
+                popen.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                popen.kill()
+        for sock in listeners:
+            sock.close()
+
+
+def _wait_ready(server: Server, workers: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    healthy = 0
+    while time.monotonic() < deadline:
+        for popen in server.launched:
+            if popen.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{server.log_path.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{server.base_url}/healthz", timeout=2) as response:
+                healthy += response.status == 200
+        except OSError:
+            time.sleep(0.2)
+            continue
+        # Every worker must be up, and a few answers in a row, before load starts.
+        if healthy >= 3 * workers and len(server.workers()) >= workers:
+            time.sleep(1.0)
+            return
+    raise RuntimeError(f"server not ready after {timeout}s:\n{server.log_path.read_text()[-3000:]}")
+
+
+def server_env(
+    *, database_url: str, redis_url: str, layer: str, prefix: str, settings: str = "gamebuddies.settings"
+) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ("SQLITE_PATH",)}
+    env.update(
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
+        CHANNEL_LAYER=layer,
+        CHANNEL_PREFIX=prefix,
+        CACHE_KEY_PREFIX=prefix,
+        DJANGO_SETTINGS_MODULE=settings,
+        PYTHONUNBUFFERED="1",
+        LOG_LEVEL="WARNING",
+    )
+    return env

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.http import Http404, JsonResponse
 
 logger = logging.getLogger(__name__)
@@ -187,6 +187,10 @@ def as_platform_error(exc: BaseException) -> GameBuddiesError:
         return exc
     if isinstance(exc, IntegrityError):
         return from_integrity_error(exc)
+    if isinstance(exc, DataError):
+        # A value the database cannot store (it slipped past validation): the caller's input.
+        logger.warning("database refused a value: %s", exc.__class__.__name__)
+        return ValidationError("A value in the request cannot be stored")
     if isinstance(exc, Http404):
         return NotFoundError()
     if isinstance(exc, PermissionDenied):
@@ -232,7 +236,7 @@ def drf_exception_handler(exc, context):
     elif isinstance(exc, drf_exc.PermissionDenied):
         error = ForbiddenError()
     else:
-        if not isinstance(exc, GameBuddiesError | IntegrityError | Http404 | PermissionDenied):
+        if not isinstance(exc, GameBuddiesError | IntegrityError | DataError | Http404 | PermissionDenied):
             logger.exception("unhandled API error", exc_info=exc)
         error = as_platform_error(exc)
     set_rollback()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from gamebuddies.errors import ValidationError
+from gamebuddies.validation import ensure_storable_json
 
 from .models import Game
 
@@ -19,6 +20,7 @@ def validate_game_settings(game: Game, raw: object) -> dict:
         raise ValidationError("Settings must be an object", field="settings")
     if len(json.dumps(raw)) > MAX_SETTINGS_BYTES:
         raise ValidationError("Settings are too large", field="settings")
+    ensure_storable_json(raw, field="settings")
     schema: dict = game.settings_schema or {}
     unknown = sorted(set(raw) - set(schema))
     if unknown:

@@ -16,6 +16,7 @@ from gamebuddies.errors import (
     StateConflictError,
     ValidationError,
 )
+from gamebuddies.validation import ensure_storable_json
 from players.models import PlayerStatusHistory
 from players.services import status_history_record_many
 
@@ -128,6 +129,7 @@ def game_end(*, room: RoomRef, actor: Actor, result: dict | None = None, return_
     result = result or {}
     if not isinstance(result, dict) or len(json.dumps(result)) > MAX_RESULT_BYTES:
         raise ValidationError("gameResult must be an object under 16 KB", field="gameResult")
+    ensure_storable_json(result, field="gameResult")
     locked = lock_room(room)
     authorize_room(actor, locked)
     if actor.kind == ActorKind.PLAYER:
@@ -191,6 +193,7 @@ def game_state_save(
         raise ValidationError("state must be an object or array", field="state")
     if len(json.dumps(state)) > MAX_STATE_BYTES:
         raise ValidationError("state is larger than 256 KB", field="state")
+    ensure_storable_json(state, field="state")
     locked = lock_room(room)
     authorize_room(actor, locked)
     require_integration(actor)

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from gamebuddies.actors import Actor, ActorKind
 from gamebuddies.errors import ForbiddenError, GameNotFoundError, ValidationError
+from gamebuddies.validation import ensure_storable_json
 from players.models import Player
 from players.services import IssuedSession, player_create, session_issue, sessions_revoke_room
 
@@ -71,6 +72,15 @@ def _clean_max_players(value, game: Game | None) -> int:
     return value
 
 
+def _clean_room_metadata(metadata) -> dict:
+    if metadata is None:
+        return {}
+    if not isinstance(metadata, dict):
+        raise ValidationError("metadata must be an object", field="metadata")
+    ensure_storable_json(metadata, field="metadata")
+    return metadata
+
+
 def _insert_room_with_unique_code(**fields) -> Room:
     # The partial unique index on live codes decides; a collision just draws again.
     for _ in range(_CODE_ATTEMPTS):
@@ -108,7 +118,7 @@ def room_create(
         host=host,
         max_players=_clean_max_players(max_players, game),
         game_settings=game_settings,
-        metadata=metadata or {},
+        metadata=_clean_room_metadata(metadata),
     )
     now = timezone.now()
     member = RoomMember.objects.create(

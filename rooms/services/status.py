@@ -15,6 +15,7 @@ from django.utils import timezone
 from gamebuddies import metrics
 from gamebuddies.actors import Actor
 from gamebuddies.errors import PlayerNotFoundError, StateConflictError, ValidationError
+from gamebuddies.validation import ensure_storable_json
 from players.models import PlayerStatusHistory
 from players.services import status_history_record, status_history_record_many
 
@@ -76,6 +77,7 @@ def clean_metadata(metadata, *, field: str = "metadata") -> dict:
         raise ValidationError("metadata must be an object", field=field)
     if len(json.dumps(metadata)) > MAX_METADATA_BYTES:
         raise ValidationError("metadata is larger than 16 KB", field=field)
+    ensure_storable_json(metadata, field=field)
     return metadata
 
 

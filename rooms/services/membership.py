@@ -121,18 +121,24 @@ def room_leave(*, room: RoomRef, player_id, actor: Actor) -> RoomChange:
     )
 
 
-@transaction.atomic
-def member_kick(*, room: RoomRef, target_player_id, actor: Actor) -> RoomChange:
-    """The host (or staff) removes a player; their session is revoked so the old cookie is dead."""
+def _host_acts_on(room: RoomRef, actor: Actor, target_player_id):
+    """Lock the room for a host action on another seat: (room, members, acting seat, target seat)."""
     locked = lock_room(room)
     authorize_room(actor, locked)
     members = lock_members(locked)
     me = acting_member(actor, members)
-    if actor.kind != ActorKind.STAFF and actor.kind != ActorKind.SYSTEM:
+    if actor.kind not in (ActorKind.STAFF, ActorKind.SYSTEM):
         require_host(actor, me)
     target = members.get(target_player_id)
     if target is None:
         raise PlayerNotFoundError(field="playerId")
+    return locked, members, me, target
+
+
+@transaction.atomic
+def member_kick(*, room: RoomRef, target_player_id, actor: Actor) -> RoomChange:
+    """The host (or staff) removes a player; their session is revoked so the old cookie is dead."""
+    locked, members, me, target = _host_acts_on(room, actor, target_player_id)
     if me is not None and target.player_id == me.player_id:
         raise ValidationError("Use leave to leave the room", field="playerId")
     fields = _remove_member(locked=locked, members=members, target=target)
@@ -148,15 +154,7 @@ def member_kick(*, room: RoomRef, target_player_id, actor: Actor) -> RoomChange:
 
 @transaction.atomic
 def host_transfer(*, room: RoomRef, new_host_id, actor: Actor) -> RoomChange:
-    locked = lock_room(room)
-    authorize_room(actor, locked)
-    members = lock_members(locked)
-    me = acting_member(actor, members)
-    if actor.kind not in (ActorKind.STAFF, ActorKind.SYSTEM):
-        require_host(actor, me)
-    target = members.get(new_host_id)
-    if target is None:
-        raise PlayerNotFoundError(field="playerId")
+    locked, members, _me, target = _host_acts_on(room, actor, new_host_id)
     if target.role == MemberRole.SPECTATOR:
         raise ValidationError("A spectator cannot be host", field="playerId")
     if target.role == MemberRole.HOST:

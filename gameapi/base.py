@@ -20,13 +20,12 @@ from rest_framework.views import APIView
 from gamebuddies.errors import (
     GameBuddiesError,
     PayloadTooLargeError,
-    RoomNotFoundError,
     ValidationError,
     drf_exception_handler,
     error_response,
     first_error,
 )
-from gamebuddies.ratelimits import client_ip, code_guessing_check, code_guessing_record_miss
+from gamebuddies.ratelimits import client_ip, code_lookup_guard
 
 from . import idempotency, request_log, throttles
 from .authentication import ApiKeyAuthentication, HasScope, actor_for, request_api_key
@@ -156,13 +155,8 @@ class GameApiView(RequestLogMixin, APIView):
     @contextmanager
     def code_lookup(self):
         """Wrap anything that looks a room up by code: unknown codes count toward the guessing limit."""
-        ip = client_ip(self.request._request)
-        code_guessing_check(ip=ip)
-        try:
+        with code_lookup_guard(ip=client_ip(self.request._request)):
             yield
-        except RoomNotFoundError:
-            code_guessing_record_miss(ip=ip)
-            raise
 
     def parse(self, serializer_class, data=None):
         serializer = serializer_class(data=self.request.data if data is None else data)

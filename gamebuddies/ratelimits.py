@@ -8,6 +8,7 @@ from a request by the library, so the same limit works for a WebSocket scope.
 from __future__ import annotations
 
 import ipaddress
+from contextlib import contextmanager
 
 from django.conf import settings
 from django_ratelimit.core import get_usage
@@ -78,6 +79,20 @@ def client_ip_from_scope(scope) -> str:
 def code_guessing_check(*, ip: str) -> None:
     """Before any room-code lookup: refuse clients that already tried too many unknown codes."""
     check(group=CODE_GUESS_GROUP, value=ip, rate=settings.ROOM_CODE_GUESS_RATE)
+
+
+@contextmanager
+def code_lookup_guard(*, ip: str):
+    """Wrap any room lookup by code (page, socket, API): refuse a client already over the
+    guessing limit, and count the lookup if the code turns out unknown."""
+    from gamebuddies.errors import RoomNotFoundError
+
+    code_guessing_check(ip=ip)
+    try:
+        yield
+    except RoomNotFoundError:
+        code_guessing_record_miss(ip=ip)
+        raise
 
 
 def code_guessing_record_miss(*, ip: str) -> None:

@@ -33,7 +33,7 @@ from gamebuddies.errors import (
     ValidationError,
     as_platform_error,
 )
-from gamebuddies.ratelimits import client_ip_from_scope, code_guessing_check, code_guessing_record_miss
+from gamebuddies.ratelimits import client_ip_from_scope, code_lookup_guard
 from players.cookies import tokens_from_scope
 from players.selectors import session_get_active
 
@@ -321,12 +321,8 @@ assert RoomConsumer.room_state.__name__ == STATE_MESSAGE_TYPE.replace(".", "_")
 def _room_code_refusal(*, code: str, ip: str) -> tuple[GameBuddiesError, int] | None:
     """Why a socket for `code` is refused (rate limit, unknown or closed room), or None."""
     try:
-        code_guessing_check(ip=ip)
-        try:
+        with code_lookup_guard(ip=ip):
             room_get_live(code=code)
-        except RoomNotFoundError:
-            code_guessing_record_miss(ip=ip)
-            raise
     except RateLimitedError as exc:
         return exc, CLOSE_RATE_LIMITED
     except RoomNotFoundError as exc:

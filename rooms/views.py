@@ -23,7 +23,7 @@ from gamebuddies.errors import (
     RoomFullError,
     RoomNotFoundError,
 )
-from gamebuddies.ratelimits import client_ip, code_guessing_check, code_guessing_record_miss, hit
+from gamebuddies.ratelimits import client_ip, code_lookup_guard, hit
 from players import cookies
 from players.selectors import session_get_active
 
@@ -41,13 +41,8 @@ PAGE_ACTOR = Actor.visitor(label="lobby-pages")
 # -- helpers ---------------------------------------------------------------------
 def _find_room(request, code: str) -> Room:
     """The live room for `code`, counting unknown codes against the client's IP."""
-    ip = client_ip(request)
-    code_guessing_check(ip=ip)
-    try:
+    with code_lookup_guard(ip=client_ip(request)):
         return room_get_live(code=code)
-    except RoomNotFoundError:
-        code_guessing_record_miss(ip=ip)
-        raise
 
 
 def _missing_message(code: str, error: GameBuddiesError) -> str:

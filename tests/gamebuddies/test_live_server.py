@@ -5,7 +5,6 @@ import urllib.request
 
 import pytest
 
-from rooms.models import Room
 from tests.factories import make_room
 
 
@@ -14,4 +13,6 @@ def test_live_server_sees_rows_committed_by_the_test(live_server_url):
     room, _ = make_room()
     with urllib.request.urlopen(f"{live_server_url}/healthz") as response:  # noqa: S310
         assert json.load(response) == {"status": "ok"}
-    assert Room.objects.filter(pk=room.pk).exists()
+    # The join-by-link page exists only for a room the server can read from the test database.
+    with urllib.request.urlopen(f"{live_server_url}/r/{room.room_code}") as response:  # noqa: S310
+        assert response.status == 200 and room.room_code in response.read().decode()

@@ -1,8 +1,10 @@
 """WebSocket handshake guards that run before any consumer code.
 
 Cross-site WebSocket hijacking needs a victim's browser riding on its cookie, and
-browsers always send Origin. So:
-- this site's own origins may connect and authenticate by the player cookie;
+browsers always send Origin. Origins are compared exactly (scheme, host and port), as
+Django's CSRF check does. So:
+- this site's own origin (the scheme and allowed Host the socket was opened on) and
+  CSRF_TRUSTED_ORIGINS may connect and authenticate by the player cookie;
 - the origins of catalog games (their launch URLs, plus GAME_ORIGINS) may connect
   but must present a session token: the cookie is never trusted for them;
 - any other Origin is refused before the socket is accepted;
@@ -18,31 +20,75 @@ from urllib.parse import urlparse
 from channels.db import database_sync_to_async
 from channels.security.websocket import WebsocketDenier
 from django.conf import settings
-from django.http.request import is_same_domain
+from django.http.request import is_same_domain, split_domain_port, validate_host
 
 _GAME_ORIGINS_TTL = 30.0
 _game_origins_cache: tuple[float, frozenset[str]] = (0.0, frozenset())
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
 def _origin_of(url: str) -> str | None:
-    parsed = urlparse(url)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+    """`scheme://host:port` of a URL, lower-case with the port always spelled out, or None.
+
+    Spelling the default port out makes `https://a.example` and `https://a.example:443` one
+    origin, while scheme, host and port must all agree for two origins to be the same.
+    """
+    try:
+        parsed = urlparse(url.strip())
+        port = parsed.port
+    except (ValueError, AttributeError):
         return None
-    return f"{parsed.scheme}://{parsed.netloc}".lower()
+    if parsed.scheme not in _DEFAULT_PORTS or not parsed.hostname or parsed.username or parsed.password:
+        return None
+    host = parsed.hostname.lower()
+    host = f"[{host}]" if ":" in host else host
+    return f"{parsed.scheme}://{host}:{port or _DEFAULT_PORTS[parsed.scheme]}"
 
 
-def is_own_origin(origin: str) -> bool:
-    parsed = urlparse(origin)
-    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+def _header(scope, name: bytes) -> str | None:
+    return next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == name), None)
+
+
+def _served_origin(scope) -> str | None:
+    """The origin this socket was opened on, as Django's CSRF check builds it: the scheme the
+    client used (through a trusted TLS proxy too) and the Host header, if it is an allowed host."""
+    host = _header(scope, b"host")
+    if not host:
+        return None
+    domain, _port = split_domain_port(host.lower())
+    if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
+        return None
+    secure = scope.get("scheme") in ("wss", "https")
+    proxy_header = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
+    if proxy_header:
+        name, value = proxy_header
+        forwarded = _header(scope, name.removeprefix("HTTP_").lower().replace("_", "-").encode())
+        secure = secure or (forwarded or "").split(",")[0].strip() == value
+    return _origin_of(f"{'https' if secure else 'http'}://{host}")
+
+
+def is_own_origin(origin: str, scope=None) -> bool:
+    """Exactly this site's origin (scheme, host and port), or one listed in CSRF_TRUSTED_ORIGINS
+    (where `https://*.example.com` covers subdomains with that scheme and port)."""
+    normalized = _origin_of(origin)
+    if normalized is None:
         return False
-    trusted = {(_origin_of(o) or "") for o in settings.CSRF_TRUSTED_ORIGINS}
-    if origin.lower() in trusted:
+    if scope is not None and normalized == _served_origin(scope):
         return True
-    host, hostname = parsed.netloc.lower(), parsed.hostname.lower()
-    return any(
-        pattern == "*" or is_same_domain(host, pattern) or is_same_domain(hostname, pattern)
-        for pattern in (p.lower() for p in settings.ALLOWED_HOSTS)
-    )
+    scheme, _, netloc = normalized.partition("://")
+    for trusted in settings.CSRF_TRUSTED_ORIGINS:
+        if "*" in trusted:
+            t_scheme, _, t_netloc = trusted.lower().partition("://")
+            t_host, t_port = split_domain_port(t_netloc.lstrip("*"))
+            t_port = t_port or str(_DEFAULT_PORTS.get(t_scheme, ""))
+            host, port = netloc.rsplit(":", 1)
+            if t_scheme == scheme and port == t_port and is_same_domain(host, t_host):
+                return True
+        elif normalized == _origin_of(trusted):
+            return True
+    return bool(settings.PUBLIC_BASE_URL) and normalized == _origin_of(settings.PUBLIC_BASE_URL)
 
 
 def _load_game_origins() -> frozenset[str]:
@@ -68,9 +114,9 @@ class SameOriginWebSocketGuard:
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "websocket":
-            origin = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"origin"), None)
-            own = origin is not None and is_own_origin(origin)
-            if origin is not None and not own and origin.lower() not in await game_origins():
+            origin = _header(scope, b"origin")
+            own = origin is not None and is_own_origin(origin, scope)
+            if origin is not None and not own and _origin_of(origin) not in await game_origins():
                 return await WebsocketDenier()(scope, receive, send)
             # Only this site's own pages may be authenticated by the player cookie.
             scope = {**scope, "browser_origin_verified": own}

@@ -2,7 +2,9 @@
 
 A target must be http(s) (https only in production unless allowed), and every address
 its host resolves to must be public: no loopback, private, link-local (cloud metadata
-at 169.254.169.254), multicast, reserved or unspecified addresses, unless
+at 169.254.169.254), multicast, reserved, site-local or unspecified addresses, and no
+IPv6 address that embeds an IPv4 one (6to4, Teredo, NAT64, IPv4-compatible: refused;
+IPv4-mapped and ISATAP: judged by the embedded address), unless
 WEBHOOK_ALLOW_PRIVATE_TARGETS is on (development and tests). The check runs when an
 endpoint is saved and again at every delivery against the freshly resolved address,
 and the connection goes to that very address (no second lookup a DNS rebinding could
@@ -11,9 +13,11 @@ change). Redirects are never followed; response bodies are read up to a small ca
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
@@ -23,6 +27,7 @@ from django.conf import settings
 from gamebuddies.errors import ValidationError
 
 MAX_RESPONSE_BYTES = 2048
+_resolver = ThreadPoolExecutor(max_workers=4, thread_name_prefix="webhook-dns")
 
 
 class UnsafeTargetError(ValidationError):
@@ -36,11 +41,56 @@ def resolve_host(host: str, port: int) -> list[str]:
     return sorted({info[4][0] for info in infos})
 
 
+# IPv6 prefixes that carry traffic on to an IPv4 (or tunnelled) address chosen by whoever
+# wrote the address: 6to4, Teredo, NAT64 (well-known and local-use), IPv4-compatible and
+# IPv4-translated. A webhook receiver has no reason to live behind one, so they are refused
+# outright; the embedded IPv4 is also decoded and checked (embedded_ipv4) for a clear reason.
+TUNNEL_PREFIXES = tuple(
+    ipaddress.ip_network(net)
+    for net in ("2002::/16", "2001::/32", "64:ff9b::/96", "64:ff9b:1::/48", "::/96", "::ffff:0:0:0/96")
+)
+_ISATAP_MARKERS = (0x00005EFE, 0x02005EFE)
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """Every IPv4 address an IPv6 address may stand for (mapped, compatible, 6to4, Teredo, NAT64, ISATAP)."""
+    value = int(ip)
+    low32 = ipaddress.IPv4Address(value & 0xFFFFFFFF)
+    inner = []
+    if ip.ipv4_mapped:
+        inner.append(ip.ipv4_mapped)
+    if ip.sixtofour:
+        inner.append(ip.sixtofour)
+    if ip.teredo:
+        inner.extend(ip.teredo)  # (server, client): the client is de-obfuscated by ipaddress
+    if any(ip in net for net in TUNNEL_PREFIXES):
+        inner.append(low32)  # NAT64 / compatible / translated: the last 32 bits
+    if (value >> 32) & 0xFFFFFFFF in _ISATAP_MARKERS:
+        inner.append(low32)
+    return inner
+
+
+def _plainly_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return ip.is_global and not (
+        ip.is_multicast
+        or ip.is_reserved
+        or ip.is_link_local
+        or ip.is_loopback
+        or ip.is_unspecified
+        or (isinstance(ip, ipaddress.IPv6Address) and ip.is_site_local)
+    )
+
+
 def _is_public(address: str) -> bool:
-    ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_link_local or ip.is_loopback)
+    ip = ipaddress.ip_address(address.split("%", 1)[0])  # a scoped IPv6 address is link-scoped anyway
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped:
+            return _plainly_public(ip.ipv4_mapped)
+        if any(ip in net for net in TUNNEL_PREFIXES):
+            return False
+        if not all(_plainly_public(inner) for inner in embedded_ipv4(ip)):
+            return False
+    return _plainly_public(ip)
 
 
 def check_url_shape(url: str) -> tuple[str, str, int]:
@@ -98,17 +148,35 @@ def post_json(
     body: bytes,
     headers: dict[str, str],
     *,
-    transport: httpx.BaseTransport | None = None,
-    timeout: float | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    deadline: float | None = None,
 ) -> DeliveryOutcome:
-    """POST to a checked target, connecting to the address that passed the check."""
+    """POST to a checked target, connecting to the address that passed the check.
+
+    `deadline` (default WEBHOOK_TIMEOUT_SECONDS) bounds the whole attempt: the address
+    check with its DNS lookup, connect, TLS, the response headers and the capped body. A
+    receiver trickling a byte at a time is cut off when it runs out, not after each read.
+    """
+    deadline = deadline or settings.WEBHOOK_TIMEOUT_SECONDS
     started = time.perf_counter()
+    return asyncio.run(_post_within(url, body, headers, transport, deadline, started))
+
+
+async def _post_within(url, body, headers, transport, deadline: float, started: float) -> DeliveryOutcome:
     try:
-        host, port, addresses = safe_addresses(url)
+        async with asyncio.timeout(deadline):
+            # The lookup runs on its own small pool: a stalled resolver cannot outlast the deadline.
+            host, port, addresses = await asyncio.wrap_future(_resolver.submit(safe_addresses, url))
+            return await _post(url, body, headers, transport, deadline, started, host, port, addresses[0])
     except UnsafeTargetError as exc:
         return DeliveryOutcome(None, 0.0, "", f"refused: {exc.message}")
+    except TimeoutError:
+        return DeliveryOutcome(None, _ms(started), "", f"deadline exceeded ({deadline:g} s)")
+
+
+async def _post(url, body, headers, transport, deadline, started, host, port, address) -> DeliveryOutcome:
     parts = urlsplit(url)
-    pinned = addresses[0] if ":" not in addresses[0] else f"[{addresses[0]}]"
+    pinned = address if ":" not in address else f"[{address}]"
     target = urlunsplit((parts.scheme, f"{pinned}:{port}", parts.path or "/", parts.query, ""))
     request_headers = {
         **headers,
@@ -117,26 +185,24 @@ def post_json(
         "User-Agent": "GameBuddies-Webhooks/1",
     }
     try:
-        with httpx.Client(
-            transport=transport, timeout=timeout or settings.WEBHOOK_TIMEOUT_SECONDS, follow_redirects=False
-        ) as client:
+        async with httpx.AsyncClient(transport=transport, timeout=deadline, follow_redirects=False) as client:
             request = client.build_request(
                 "POST", target, content=body, headers=request_headers, extensions={"sni_hostname": host}
             )
-            response = client.send(request, stream=True)
+            response = await client.send(request, stream=True)
             try:
-                excerpt = _read_capped(response)
+                excerpt = await _read_capped(response)
             finally:
-                response.close()
+                await response.aclose()
     except httpx.HTTPError as exc:
         return DeliveryOutcome(None, _ms(started), "", exc.__class__.__name__)
     error = "redirect not followed" if 300 <= response.status_code < 400 else ""
     return DeliveryOutcome(response.status_code, _ms(started), excerpt, error)
 
 
-def _read_capped(response: httpx.Response) -> str:
+async def _read_capped(response: httpx.Response) -> str:
     chunks, size = [], 0
-    for chunk in response.iter_bytes():
+    async for chunk in response.aiter_bytes():
         chunks.append(chunk[: MAX_RESPONSE_BYTES - size])
         size += len(chunks[-1])
         if size >= MAX_RESPONSE_BYTES:

@@ -33,7 +33,7 @@ def cookie_header(room_code: str, token: str) -> bytes:
 
 
 def socket(code: str, *, origin: bytes | None = SAME_ORIGIN, cookie: bytes | None = None, ip: str = "127.0.0.1"):
-    headers = []
+    headers = [(b"host", b"testserver")]  # browsers always send Host; the origin check compares with it
     if origin is not None:
         headers.append((b"origin", origin))
     if cookie is not None:

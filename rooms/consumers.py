@@ -34,6 +34,7 @@ from gamebuddies.errors import (
     as_platform_error,
 )
 from gamebuddies.ratelimits import client_ip_from_scope, code_lookup_guard
+from gamebuddies.validation import loads_json
 from players.cookies import tokens_from_scope
 from players.selectors import session_get_active
 
@@ -341,7 +342,7 @@ def _query_flag(scope, name) -> str | None:
 
 def _request_id(text):
     try:
-        value = json.loads(text).get("requestId")
+        value = loads_json(text).get("requestId")  # nesting-checked: never a RecursionError
         return value if isinstance(value, str | int) else None
     except Exception:
         return None

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 
 from gamebuddies.errors import ValidationError
+from gamebuddies.validation import check_json_nesting
 
 CLIENT_MESSAGE_TYPES = {
     "auth",
@@ -32,6 +33,7 @@ class ClientMessage:
 def parse_client_message(text: str | None) -> ClientMessage:
     if not text:
         raise ValidationError("Send JSON text messages", field="body")
+    check_json_nesting(text, field="body")  # before the recursive parser: an error ack, not a RecursionError
     try:
         body = json.loads(text)
     except ValueError:

@@ -1,16 +1,126 @@
-"""Prometheus metrics of the room platform (HTTP metrics come from django-prometheus)."""
+"""Prometheus metrics of the room platform (HTTP, database and cache metrics come from django-prometheus).
 
-from prometheus_client import Counter, Gauge, Histogram
+True across worker processes: when PROMETHEUS_MULTIPROC_DIR is set (scripts/run.py and
+deploy/stack.py set it to a directory emptied at start), every process writes its values
+to files there and a scrape of any process reports the sum over all of them (prometheus_client's
+multiprocess mode). Without it, each process reports its own values (tests, one-off commands).
 
+Rooms by status are not counted by hand: a collector asks the database at scrape time.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+
+logger = logging.getLogger(__name__)
+
+# --- Rooms and status updates -------------------------------------------------------------
+room_changes = Counter("gamebuddies_room_changes_total", "Committed room changes by event", ["event"])
+status_updates = Counter(
+    "gamebuddies_status_updates_total",
+    "Committed player status updates by source (api, socket, admin, sweep)",
+    ["source"],
+)
+state_conflicts = Counter("gamebuddies_state_conflicts_total", "Stale expectedVersion rejections", ["source"])
+status_update_retries = Counter(
+    "gamebuddies_status_update_retries_total", "Conditional member updates retried after a lost race"
+)
+
+# --- Broadcasts and sockets ----------------------------------------------------------------
 broadcasts = Counter("gamebuddies_broadcasts_total", "roomStateUpdate broadcasts by outcome", ["outcome"])
 broadcast_handoff_seconds = Histogram(
     "gamebuddies_broadcast_handoff_seconds",
     "From commit to the snapshot being handed to the channel layer",
     buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1, 2.5),
 )
-state_conflicts = Counter("gamebuddies_state_conflicts_total", "Stale expectedVersion rejections", ["source"])
-status_update_retries = Counter(
-    "gamebuddies_status_update_retries_total", "Conditional member updates retried after a lost race"
+# livesum: the open sockets of the processes that are alive, added up.
+websocket_connections = Gauge(
+    "gamebuddies_websocket_connections", "Open lobby WebSocket connections", multiprocess_mode="livesum"
 )
-websocket_connections = Gauge("gamebuddies_websocket_connections", "Open lobby WebSocket connections")
-room_changes = Counter("gamebuddies_room_changes_total", "Committed room changes by event", ["event"])
+
+# --- Game API and webhooks -----------------------------------------------------------------
+webhook_deliveries = Counter(
+    "gamebuddies_webhook_deliveries_total", "Webhook delivery attempts by outcome", ["outcome"]
+)
+rate_limited = Counter("gamebuddies_rate_limited_total", "Requests and messages refused with 429 by tier", ["tier"])
+idempotent_replays = Counter(
+    "gamebuddies_idempotent_replays_total", "Game API requests answered from a stored Idempotency-Key response"
+)
+
+# --- Faults ----------------------------------------------------------------------------------
+unavailable = Counter("gamebuddies_unavailable_total", "Retryable 503 answers by cause (database, cache)", ["cause"])
+fallback_limiter = Counter(
+    "gamebuddies_fallback_limiter_total", "Rate-limit checks made by the per-process fallback while Redis is away"
+)
+
+# Labels of status_updates/state_conflicts by who asked (gamebuddies.actors.ActorKind values).
+_SOURCES = {"api_key": "api", "player": "socket", "staff": "admin", "system": "sweep", "visitor": "page"}
+
+
+def source_of(actor) -> str:
+    """The `source` label for an Actor: api, socket, admin, sweep (page for anonymous visitors)."""
+    return _SOURCES.get(actor.source, actor.source)
+
+
+class RoomsByStatusCollector:
+    """gamebuddies_rooms{status}: one GROUP BY over rooms at scrape time, so it is never stale."""
+
+    name = "gamebuddies_rooms"
+    documentation = "Rooms by status"
+
+    def describe(self):
+        return [GaugeMetricFamily(self.name, self.documentation, labels=["status"])]
+
+    def collect(self):
+        from django.db import DatabaseError
+        from django.db.models import Count
+
+        from rooms.models import Room, RoomStatus
+
+        try:
+            counts = dict(Room.objects.order_by().values_list("status").annotate(n=Count("pk")))
+        except DatabaseError:
+            logger.warning("metrics: rooms by status unavailable (database error)")
+            return
+        family = GaugeMetricFamily(self.name, self.documentation, labels=["status"])
+        for status in RoomStatus.values:
+            family.add_metric([status], counts.get(status, 0))
+        yield family
+
+
+_scrape_time_registry = CollectorRegistry(auto_describe=False)
+_scrape_time_registry.register(RoomsByStatusCollector())
+
+
+def multiprocess_dir() -> str:
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+
+
+def exposition() -> bytes:
+    """The text a scrape gets: every process's metrics summed (multiprocess mode) or this
+    process's, followed by the metrics computed at scrape time."""
+    if multiprocess_dir():
+        from prometheus_client import multiprocess
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        body = generate_latest(registry)
+    else:
+        body = generate_latest(REGISTRY)
+    return body + generate_latest(_scrape_time_registry)
+
+
+def _forget_this_process() -> None:
+    # Drops this process's live gauges (open sockets) from the sum when it exits.
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(os.getpid())
+
+
+if multiprocess_dir():
+    atexit.register(_forget_this_process)

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from django.conf import settings
 from django_ratelimit.core import get_usage
 
+from gamebuddies import metrics
 from gamebuddies.errors import RateLimitedError
 
 CODE_GUESS_GROUP = "room-code-guess"
@@ -32,6 +33,7 @@ def hit(*, group: str, value: str, rate: str) -> None:
     """Count one use; raise RateLimitedError (with Retry-After) past the rate."""
     usage = _usage(group=group, value=value, rate=rate, increment=True)
     if usage and usage["should_limit"]:
+        metrics.rate_limited.labels(group.removeprefix("gameapi:")).inc()
         raise RateLimitedError(retry_after=max(usage["time_left"], 1))
 
 
@@ -39,6 +41,7 @@ def check(*, group: str, value: str, rate: str) -> None:
     """Refuse if the rate is already used up, without counting this call."""
     usage = _usage(group=group, value=value, rate=rate, increment=False)
     if usage and usage["count"] >= usage["limit"]:
+        metrics.rate_limited.labels(group.removeprefix("gameapi:")).inc()
         raise RateLimitedError(retry_after=max(usage["time_left"], 1))
 
 

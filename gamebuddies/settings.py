@@ -135,14 +135,21 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# django-prometheus's instrumented engines (query counts, latency, errors): subclasses of
+# Django's own backends, so the pool options above apply unchanged.
+DATABASES["default"]["ENGINE"] = {
+    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+    "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
+}.get(DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"])
 
 # --- Redis: cache and channel layer -----------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            # One Redis client per process, not one per request or socket (gamebuddies/cache.py).
-            "BACKEND": "gamebuddies.cache.SharedRedisCache",
+            # One Redis client per process, not one per request or socket (gamebuddies/cache.py),
+            # with django-prometheus's cache metrics (gamebuddies/cache_metrics.py).
+            "BACKEND": "gamebuddies.cache_metrics.InstrumentedSharedRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "gb"),
         }
@@ -161,7 +168,7 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {"default": {"BACKEND": "gamebuddies.cache_metrics.InstrumentedLocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     # django-ratelimit warns that local memory is not shared between processes; the
     # embedded default is one process, so the warning does not apply there.

@@ -13,11 +13,12 @@ def healthz(request):
 def metrics(request):
     """Prometheus metrics, for the scraper only: loopback or METRICS_ALLOWED_IPS."""
     from django.conf import settings
-    from django.http import HttpResponseForbidden
-    from django_prometheus.exports import ExportToDjangoView
+    from django.http import HttpResponse, HttpResponseForbidden
+    from prometheus_client import CONTENT_TYPE_LATEST
 
+    from gamebuddies.metrics import exposition
     from gamebuddies.ratelimits import client_ip
 
     if client_ip(request) not in settings.METRICS_ALLOWED_IPS:
         return HttpResponseForbidden("metrics are not public")
-    return ExportToDjangoView(request)
+    return HttpResponse(exposition(), content_type=CONTENT_TYPE_LATEST)

@@ -186,6 +186,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return
         if not self.bucket.take():
             error = RateLimitedError("Too many messages; slow down", retry_after=1)
+            metrics.rate_limited.labels("socket_messages").inc()
             await self._send_json({"type": "ack", "requestId": None, "success": False, "error": error.envelope()})
             await self._close(CLOSE_RATE_LIMITED)
             return

@@ -19,6 +19,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from gamebuddies import metrics
+
 from . import outbound
 from .models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from .signing import SIGNATURE_HEADER, decrypt_secret, signature_header
@@ -71,6 +73,7 @@ def attempt(delivery: WebhookDelivery, *, transport=None) -> bool:
         else:
             delivery.next_attempt_at = now + timedelta(seconds=retry_delay(delivery.attempts))
         delivery.save(update_fields=["status", "attempts", "last_attempt_at", "delivered_at", "next_attempt_at"])
+    metrics.webhook_deliveries.labels("retrying" if delivery.status == DeliveryStatus.PENDING else delivery.status).inc()
     return outcome.ok
 
 

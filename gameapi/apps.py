@@ -8,12 +8,13 @@ class GameApiConfig(AppConfig):
 
     def ready(self):
         # Room changes write their webhook deliveries in the same transaction (outbox).
-        from rooms.services.changes import ROOM_CHANGE_HOOKS
+        from rooms.services.changes import ROOM_CHANGE_HOOK_PROBES, ROOM_CHANGE_HOOKS
 
-        from .webhooks.outbox import record_room_change
+        from .webhooks.outbox import record_room_change, room_has_endpoints
 
         if record_room_change not in ROOM_CHANGE_HOOKS:
             ROOM_CHANGE_HOOKS.append(record_room_change)
+            ROOM_CHANGE_HOOK_PROBES.append(room_has_endpoints)
 
         # A saved key must not be served from the authentication cache in its old form.
         from django.db.models.signals import post_save

@@ -8,6 +8,7 @@ from rest_framework.permissions import BasePermission
 
 from gamebuddies.actors import Actor
 from gamebuddies.errors import InsufficientScopeError, InvalidApiKeyError
+from gamebuddies.logging import bind as bind_log_context
 
 from .keys import contains_key
 from .models import ApiKey
@@ -42,19 +43,25 @@ def actor_for(api_key: ApiKey) -> Actor:
     return Actor.api_key(api_key_id=api_key.pk, game_slug=api_key.game_id, label=api_key.service_name)
 
 
+def refuse_key_in_query(params) -> None:
+    """A key in the query string is refused outright: URLs end up in logs. `params`: (name, value) pairs."""
+    for name, value in params:
+        if name.lower() in _QUERY_KEY_NAMES or contains_key(value):
+            raise InvalidApiKeyError(f"Send the API key in the {API_KEY_HEADER} header, never in the URL")
+
+
 class ApiKeyAuthentication(BaseAuthentication):
     """`X-API-Key: gb_<64 hex>` only. A key in the query string is refused: URLs end up in logs."""
 
     def authenticate(self, request):
         django_request = request._request
-        for name, values in django_request.GET.lists():
-            if name.lower() in _QUERY_KEY_NAMES or any(contains_key(v) for v in values):
-                raise InvalidApiKeyError(f"Send the API key in the {API_KEY_HEADER} header, never in the URL")
+        refuse_key_in_query((name, value) for name, values in django_request.GET.lists() for value in values)
         raw = django_request.META.get("HTTP_X_API_KEY")
         if not raw:
             raise InvalidApiKeyError(f"Missing {API_KEY_HEADER} header")
         api_key = api_key_authenticate(raw_key=raw.strip())
         django_request.gameapi_key = api_key
+        bind_log_context(api_key_prefix=api_key.key_prefix)
         api_key_touch(api_key=api_key)
         return ApiKeyPrincipal(api_key), api_key
 
@@ -69,10 +76,13 @@ class HasScope(BasePermission):
         api_key = request_api_key(request)
         if api_key is None:
             raise InvalidApiKeyError()
-        needed = getattr(view, "required_scopes", {}).get(request.method)
-        if needed and needed not in (api_key.scopes or []):
-            raise InsufficientScopeError(f"This endpoint needs the {needed} scope")
+        require_scope(api_key, getattr(view, "required_scopes", {}).get(request.method))
         return True
+
+
+def require_scope(api_key: ApiKey, needed: str | None) -> None:
+    if needed and needed not in (api_key.scopes or []):
+        raise InsufficientScopeError(f"This endpoint needs the {needed} scope")
 
 
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):

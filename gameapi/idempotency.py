@@ -28,6 +28,7 @@ from django.core.cache import cache
 from django.http import HttpResponse
 
 from gamebuddies.errors import DuplicateRequestError, IdempotencyKeyReusedError, ValidationError
+from gamebuddies.validation import loads_json
 
 from . import conf
 
@@ -51,8 +52,8 @@ class Replay(Exception):  # noqa: N818 - control flow, not an error
 def _fingerprint(method: str, path: str, body: bytes) -> str:
     # Key order and whitespace do not make a different request.
     try:
-        canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
-    except ValueError:
+        canonical = json.dumps(loads_json(body), sort_keys=True, separators=(",", ":")).encode()
+    except (ValueError, ValidationError):  # not JSON, or nested too deep to parse: the bytes as sent
         canonical = body
     return hashlib.sha256(method.encode() + b"\0" + path.encode() + b"\0" + canonical).hexdigest()
 
@@ -73,21 +74,24 @@ class Guard:
 
     def finish(self, response: HttpResponse) -> None:
         try:
-            if self.idempotency_key and _should_store(response):
-                cache.set(self.cache_key, self._record(response), conf.idempotency_ttl_seconds())
+            record = self.record_for(
+                status=response.status_code, content_type=response.get("Content-Type", ""), body=response.content
+            )
+            if record is not None:
+                cache.set(self.cache_key, record, conf.idempotency_ttl_seconds())
             else:
                 cache.delete(self.cache_key)
         except Exception:  # a lost record means a retry runs again; never fail the response
             logger.warning("idempotency record not saved", exc_info=True)
 
-    def _record(self, response: HttpResponse) -> dict:
-        plain = json.dumps(
-            {
-                "status": response.status_code,
-                "type": response.get("Content-Type", ""),
-                "body": response.content.decode(),
-            }
-        ).encode()
+    def record_for(self, *, status: int, content_type: str, body: bytes) -> dict | None:
+        """What to keep for this answer: the sealed record, or None to free the slot."""
+        if not self.idempotency_key or not _should_store(status, body):
+            return None
+        return self._seal(status=status, content_type=content_type, body=body)
+
+    def _seal(self, *, status: int, content_type: str, body: bytes) -> dict:
+        plain = json.dumps({"status": status, "type": content_type, "body": body.decode()}).encode()
         nonce = os.urandom(12)
         sealed = _cipher(self.raw_api_key, self.idempotency_key).encrypt(nonce, plain, self.fingerprint.encode())
         return {"state": _DONE, "fp": self.fingerprint, "blob": nonce + sealed}
@@ -106,13 +110,13 @@ class Guard:
         return response
 
 
-def _should_store(response: HttpResponse) -> bool:
+def _should_store(status: int, body: bytes) -> bool:
     """Keep final answers; a retryable error (409 conflict, 429, 5xx) must let the retry run."""
-    if response.status_code >= 500 or response.status_code == 429:
+    if status >= 500 or status == 429:
         return False
-    if response.status_code >= 400:
+    if status >= 400:
         try:
-            return not json.loads(response.content).get("retryable", False)
+            return not json.loads(body).get("retryable", False)
         except (ValueError, AttributeError):
             return False
     return True
@@ -126,40 +130,56 @@ def clean_idempotency_key(value: str | None) -> str | None:
     return value
 
 
+def new_guard(
+    *, method: str, path: str, body: bytes, api_key_id: int, raw_api_key: str, header: str | None
+) -> tuple[Guard, int]:
+    """The slot this request would claim, and how long an unfinished claim blocks others."""
+    idempotency_key = clean_idempotency_key(header)
+    fingerprint = _fingerprint(method, path, body)
+    if idempotency_key:
+        digest = hashlib.sha256(idempotency_key.encode()).hexdigest()
+        guard = Guard(f"gameapi:idem:{api_key_id}:{digest}", fingerprint, idempotency_key, raw_api_key)
+        return guard, conf.in_flight_seconds()
+    guard = Guard(f"gameapi:dedup:{api_key_id}:{fingerprint}", fingerprint, None, raw_api_key)
+    return guard, conf.dedup_seconds()
+
+
+def in_flight_record(guard: Guard) -> dict:
+    return {"state": _IN_FLIGHT, "fp": guard.fingerprint}
+
+
+def raise_for_existing(guard: Guard, record: dict) -> None:
+    """Another request holds the slot: replay its stored answer, or say why this one can't run."""
+    if record.get("fp") != guard.fingerprint:
+        raise IdempotencyKeyReusedError()
+    if record.get("state") == _DONE:
+        response = guard.replay(record)
+        if response is not None:
+            raise Replay(response)
+        raise IdempotencyKeyReusedError()
+    raise DuplicateRequestError()
+
+
 def begin(
     *, method: str, path: str, body: bytes, api_key_id: int, raw_api_key: str, header: str | None
 ) -> Guard | None:
     """Claim the request's slot, or raise Replay / DuplicateRequestError / IdempotencyKeyReusedError."""
     if method not in GUARDED_METHODS:
         return None
-    idempotency_key = clean_idempotency_key(header)
-    fingerprint = _fingerprint(method, path, body)
-    if idempotency_key:
-        digest = hashlib.sha256(idempotency_key.encode()).hexdigest()
-        guard = Guard(f"gameapi:idem:{api_key_id}:{digest}", fingerprint, idempotency_key, raw_api_key)
-        timeout = conf.in_flight_seconds()
-    else:
-        guard = Guard(f"gameapi:dedup:{api_key_id}:{fingerprint}", fingerprint, None, raw_api_key)
-        timeout = conf.dedup_seconds()
+    guard, timeout = new_guard(
+        method=method, path=path, body=body, api_key_id=api_key_id, raw_api_key=raw_api_key, header=header
+    )
     for _ in range(2):  # a record that expires between add and get gets one more try
         try:
-            claimed = cache.add(guard.cache_key, {"state": _IN_FLIGHT, "fp": fingerprint}, timeout)
+            claimed = cache.add(guard.cache_key, in_flight_record(guard), timeout)
         except Exception:
-            if idempotency_key:
+            if guard.idempotency_key:
                 raise  # promised exactly-once: better a 500 the client retries than a double write
             logger.warning("request deduplication unavailable", exc_info=True)
             return None
         if claimed:
             return guard
         record = cache.get(guard.cache_key)
-        if record is None:
-            continue
-        if record.get("fp") != fingerprint:
-            raise IdempotencyKeyReusedError()
-        if record.get("state") == _DONE:
-            response = guard.replay(record)
-            if response is not None:
-                raise Replay(response)
-            raise IdempotencyKeyReusedError()
-        raise DuplicateRequestError()
+        if record is not None:
+            raise_for_existing(guard, record)
     raise DuplicateRequestError()

@@ -36,7 +36,18 @@ class RequestLogBuffer:
         self._stopping = False
         self.dropped = 0
 
-    def record(self, *, api_key_id, method: str, path: str, status_code: int, duration_ms: float, request_id) -> None:
+    def record(
+        self,
+        *,
+        api_key_id,
+        method: str,
+        path: str,
+        status_code: int,
+        duration_ms: float,
+        request_id,
+        may_flush: bool = True,
+    ) -> None:
+        """Queue one row. `may_flush=False` on the event loop: a full batch waits for the thread."""
         row = ApiRequest(
             api_key_id=api_key_id,
             method=method[:10],
@@ -58,7 +69,7 @@ class RequestLogBuffer:
             self._ensure_thread()
             if full:
                 self._wake.set()
-        elif full:
+        elif full and may_flush:
             self.flush()
 
     def flush(self) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import uuid
 from datetime import datetime
 
 from django.core.cache import cache
@@ -72,9 +73,18 @@ def _remember_key(digest: str, key: ApiKey) -> None:
         logger.debug("API key cache unavailable", exc_info=True)
 
 
+def key_generation_key(api_key_id: int) -> str:
+    return f"gameapi:keygen:{api_key_id}"
+
+
 def forget_cached_key(key: ApiKey) -> None:
-    """After a key changes (revoked, rotated): the next request reads it from the database."""
+    """After a key changes (revoked, rotated): the next request reads it from the database.
+
+    Processes that keep keys in memory (the lean path) see the new generation on their
+    next request for this key and reload it.
+    """
     cache.delete(key_cache_key(key.key_hash))
+    cache.set(key_generation_key(key.pk), uuid.uuid4().hex, None)
 
 
 def api_key_get_by_prefix(*, prefix: str) -> ApiKey:

@@ -123,16 +123,20 @@ def api_key_revoke(*, api_key: ApiKey) -> None:
 _touched_at: dict[int, float] = {}
 
 
+def api_key_touch_due(api_key: ApiKey) -> bool:
+    """Has this process not stamped the key within the resolution (a minute)?"""
+    return time.monotonic() - _touched_at.get(api_key.pk, -1e9) >= conf.last_used_resolution_seconds()
+
+
 def api_key_touch(*, api_key: ApiKey) -> None:
     """Stamp last_used_at at most once a minute per key: a cache flag saves the write.
 
     An in-process mark skips even the cache round trip while this process touched the key
     recently (several processes may each write once a minute: harmless).
     """
-    now_mono = time.monotonic()
-    if now_mono - _touched_at.get(api_key.pk, -1e9) < conf.last_used_resolution_seconds():
+    if not api_key_touch_due(api_key):
         return
-    _touched_at[api_key.pk] = now_mono
+    _touched_at[api_key.pk] = time.monotonic()
     try:
         first_this_minute = cache.add(f"gameapi:key-used:{api_key.pk}", 1, conf.last_used_resolution_seconds())
     except Exception:  # the cache is an optimisation; Redis down must not fail requests

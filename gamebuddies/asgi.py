@@ -13,6 +13,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
+from gameapi.lean.app import LeanGameApi  # noqa: E402
 from gamebuddies.ws_security import SameOriginWebSocketGuard  # noqa: E402
 from rooms.broadcast import broadcaster  # noqa: E402
 from rooms.routing import websocket_urlpatterns  # noqa: E402
@@ -36,11 +37,14 @@ class PublicStaticCors:
         return await self.app(scope, receive, send_with_cors)
 
 
+# Static files are served in-process so a bare `make run` needs nothing else;
+# behind a CDN or proxy, set SERVE_STATIC=0 and serve `collectstatic` output.
+_http = PublicStaticCors(ASGIStaticFilesHandler(django_http)) if settings.SERVE_STATIC else django_http
+
 _router = ProtocolTypeRouter(
     {
-        # Static files are served in-process so a bare `make run` needs nothing else;
-        # behind a CDN or proxy, set SERVE_STATIC=0 and serve `collectstatic` output.
-        "http": PublicStaticCors(ASGIStaticFilesHandler(django_http)) if settings.SERVE_STATIC else django_http,
+        # The hottest Game API routes are served on the event loop before Django (gameapi/lean/).
+        "http": LeanGameApi(_http),
         "websocket": SameOriginWebSocketGuard(URLRouter(websocket_urlpatterns)),
     }
 )

@@ -208,10 +208,18 @@ def error_response(error: GameBuddiesError, request=None) -> JsonResponse:
 
 def drf_exception_handler(exc, context):
     """DRF's exception handler, speaking the platform envelope for every error path."""
-    from rest_framework import exceptions as drf_exc
     from rest_framework.views import set_rollback
 
     request = context.get("request")
+    error = from_drf_exception(exc)
+    set_rollback()
+    return error_response(error, request)
+
+
+def from_drf_exception(exc) -> GameBuddiesError:
+    """The platform error for anything a DRF view or its parsers and serializers raise."""
+    from rest_framework import exceptions as drf_exc
+
     error: GameBuddiesError
     if isinstance(exc, drf_exc.ValidationError):
         field, message = first_error(exc.detail) or ("body", "Invalid input")
@@ -239,8 +247,7 @@ def drf_exception_handler(exc, context):
         if not isinstance(exc, GameBuddiesError | IntegrityError | DataError | Http404 | PermissionDenied):
             logger.exception("unhandled API error", exc_info=exc)
         error = as_platform_error(exc)
-    set_rollback()
-    return error_response(error, request)
+    return error
 
 
 def first_error(detail, prefix: str = "") -> tuple[str, str] | None:

@@ -118,7 +118,11 @@ if DATABASE_URL:
             "max_size": env_int("DB_POOL_MAX", 20),
             "timeout": 10,
         }
-else:
+# The lean async paths' own pool (gamebuddies/pg.py), per worker process, PostgreSQL only.
+DB_ASYNC_POOL_MIN = env_int("DB_ASYNC_POOL_MIN", 2)
+DB_ASYNC_POOL_MAX = env_int("DB_ASYNC_POOL_MAX", 10)
+DB_ASYNC_POOL_TIMEOUT_SECONDS = float(os.environ.get("DB_ASYNC_POOL_TIMEOUT_SECONDS", 5))
+if not DATABASE_URL:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
@@ -173,6 +177,9 @@ else:
     # django-ratelimit warns that local memory is not shared between processes; the
     # embedded default is one process, so the warning does not apply there.
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+
+# Timeout of one Redis command on the lean async paths (gamebuddies/aredis.py).
+REDIS_SOCKET_TIMEOUT_SECONDS = float(os.environ.get("REDIS_SOCKET_TIMEOUT_SECONDS", 2))
 
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_VIEW = "gamebuddies.errors.ratelimited_view"
@@ -321,6 +328,12 @@ SPECTACULAR_SETTINGS.update(
             "SeatRoleEnum": ["player", "spectator"],
         },
     }
+)
+# The lean async path for the hottest Game API routes (gameapi/lean/): on with PostgreSQL
+# and Redis, where it runs on psycopg's async pool and an asyncio Redis client; the DRF
+# views serve the same routes otherwise (SQLite, local memory) or with GAMEAPI_LEAN_PATH=0.
+GAMEAPI_LEAN_PATH = env_bool(
+    "GAMEAPI_LEAN_PATH", bool(REDIS_URL) and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 )
 # Per API key (status per key and room, heartbeats per key and player); a key's own
 # ApiKey.rate_limits entry overrides its tier, e.g. {"status": "120/m"}.

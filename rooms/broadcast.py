@@ -28,7 +28,7 @@ from django.db import transaction
 
 from gamebuddies import metrics
 
-from .selectors import cache_room_state
+from .selectors import acache_room_state, cache_room_state
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +48,13 @@ class BroadcastTicket:
     def wait(self, timeout: float) -> bool:
         try:
             return self._future.result(timeout=timeout)
+        except Exception:
+            return False
+
+    async def wait_async(self, timeout: float) -> bool:
+        """`wait` for callers on the event loop that hands the snapshot over."""
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(self._future), timeout)
         except Exception:
             return False
 
@@ -94,6 +101,8 @@ class RoomStateBroadcaster:
         self._private = _PublisherLoop()
         # Per room group: a lock that keeps its sends in order and the last version sent.
         self._slots: OrderedDict[str, _RoomSlot] = OrderedDict()
+        # Tasks started by publish_committed, kept alive until they finish.
+        self._tasks: set[asyncio.Task] = set()
 
     # -- wiring ------------------------------------------------------------------
     def bind_loop(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -133,6 +142,38 @@ class RoomStateBroadcaster:
         # robust: a failing broadcast must not break the caller after its data is committed.
         transaction.on_commit(publish, robust=True)
         return ticket
+
+    def publish_committed(
+        self, *, group: str, room_id, version: int, payload_json: str, extra: dict | None = None
+    ) -> BroadcastTicket:
+        """For writers on the event loop that committed themselves (the lean async paths).
+
+        Caches the snapshot and hands it to the channel layer in a task of this loop, so the
+        caller's response does not wait on Redis; the ticket tells when it was handed over.
+        """
+        loop = asyncio.get_running_loop()
+        self.bind_loop(loop)
+        ticket = BroadcastTicket()
+        message = {"type": STATE_MESSAGE_TYPE, "version": version, "text": payload_json, **(extra or {})}
+        started = time.perf_counter()
+
+        async def cache_and_send() -> bool:
+            try:
+                await acache_room_state(room_id=room_id, version=version, payload_json=payload_json)
+            except Exception:
+                logger.warning("room state cache write failed", exc_info=True)
+            return await self._send(group, version, message, started)
+
+        task = loop.create_task(cache_and_send())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(lambda t: ticket.resolve(not t.cancelled() and t.exception() is None and t.result()))
+        return ticket
+
+    async def drain(self) -> None:
+        """Wait for this loop's pending publish_committed tasks (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     def publish(
         self,

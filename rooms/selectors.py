@@ -1,4 +1,4 @@
-"""Reads of rooms, members, events and game state. No writes here."""
+"""Reads of rooms, members, events and game state; the only writes are to the snapshot cache."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import QuerySet
 
+from gamebuddies import aredis
 from gamebuddies.errors import RoomClosedError, RoomNotFoundError
 
 from .models import (
@@ -70,6 +71,18 @@ def _state_cache_key(room_id) -> str:
 def cache_room_state(*, room_id, version: int, payload_json: str) -> None:
     """Cache a committed snapshot under its version; readers only trust a matching version."""
     cache.set(_state_cache_key(room_id), (version, payload_json), settings.ROOM_STATE_CACHE_SECONDS)
+
+
+async def acache_room_state(*, room_id, version: int, payload_json: str) -> None:
+    """`cache_room_state` from the event loop: the same entry, without blocking the loop."""
+    if not aredis.is_available():  # local memory: no I/O to wait for
+        cache_room_state(room_id=room_id, version=version, payload_json=payload_json)
+        return
+    await aredis.client().set(
+        aredis.key(_state_cache_key(room_id)),
+        aredis.dumps((version, payload_json)),
+        ex=settings.ROOM_STATE_CACHE_SECONDS,
+    )
 
 
 def room_state_update_json(*, room: Room, event: str = "sync") -> str:

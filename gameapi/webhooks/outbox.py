@@ -7,8 +7,11 @@ is enqueued in the same transaction (django-tasks' database backend is itself a 
 
 from __future__ import annotations
 
+import time
+
 from django.core.cache import cache
 
+from gamebuddies import pg
 from gamebuddies.errors import utc_now_iso
 
 from ..models import Scope
@@ -36,6 +39,7 @@ _ENDPOINTS_CACHE_SECONDS = 10
 
 def invalidate_endpoint_cache() -> None:
     cache.delete(_ENDPOINTS_CACHE_KEY)
+    _local["at"] = float("-inf")
 
 
 def _active_endpoints() -> list[tuple[int, str | None, list[str]]]:
@@ -56,9 +60,29 @@ def _active_endpoints() -> list[tuple[int, str | None, list[str]]]:
     return rows
 
 
+# The event loop's copy of the endpoint list, for `room_has_endpoints`: refreshed from the
+# shared cache (in a worker thread) at most this often, so an endpoint added or removed
+# reaches the lean path within this many seconds.
+_LOCAL_SECONDS = 2.0
+_local: dict = {"at": float("-inf"), "rows": []}
+
+
+def _endpoints_for(rows, room) -> list:
+    return [e for e in rows if e[1] is None or e[1] == room.current_game_id]
+
+
+async def room_has_endpoints(room) -> bool:
+    """Room-change hook probe: would `record_room_change` write deliveries for this room?"""
+    now = time.monotonic()
+    if now - _local["at"] > _LOCAL_SECONDS:
+        _local["rows"] = await pg.run_orm(_active_endpoints)
+        _local["at"] = now
+    return bool(_endpoints_for(_local["rows"], room))
+
+
 def record_room_change(*, room, event: str, changes: dict, payload: dict) -> None:
     """Room-change hook: one delivery per subscribed endpoint and event type."""
-    endpoints = [e for e in _active_endpoints() if e[1] is None or e[1] == room.current_game_id]
+    endpoints = _endpoints_for(_active_endpoints(), room)
     if not endpoints:
         return
     types = ["room.state_changed"]

@@ -139,5 +139,17 @@ def _after_commit_hooks(*, room: Room, event: str, changes: dict, payload: dict)
         hook(room=room, event=event, changes=changes, payload=payload)
 
 
-# Filled by apps that react to room changes (e.g. the webhook outbox), at import time.
+# Filled by apps that react to room changes (the webhook outbox, in GameApiConfig.ready).
+# They run inside the change's transaction, so what they write commits or rolls back with it.
 ROOM_CHANGE_HOOKS: list = []
+# For each hook, an async probe `(room) -> bool`: would the hook write anything for a change
+# to this room? Paths that write without the ORM (fast_status) ask first and hand rooms
+# with side effects to the ORM path. Probes must not block the event loop.
+ROOM_CHANGE_HOOK_PROBES: list = []
+
+
+async def room_change_has_side_effects(room: Room) -> bool:
+    for probe in ROOM_CHANGE_HOOK_PROBES:
+        if await probe(room):
+            return True
+    return False

@@ -119,6 +119,93 @@ class StatusUpdateResult:
     retries: int
 
 
+def clean_status_request(*, metadata, expected_version) -> dict:
+    """What can be checked before the room is locked; returns the cleaned metadata."""
+    metadata = clean_metadata(metadata)
+    if expected_version is not None and (isinstance(expected_version, bool) or not isinstance(expected_version, int)):
+        raise ValidationError("expectedVersion must be an integer", field="expectedVersion")
+    return metadata
+
+
+@dataclass
+class StatusPlan:
+    """One member's status change, decided under the room lock; every writer applies it as is.
+
+    Both the portable ORM path below and the PostgreSQL fast path (fast_status.py) build
+    their writes from this, so the rules live here once.
+    """
+
+    member: RoomMember  # as read under the lock, before the change
+    status: str
+    location: str
+    fields: dict  # the member's new column values
+    history_reason: str
+    metadata: dict
+    changes: dict  # the RoomEvent's data (without the actor)
+    room_fields: dict  # room columns the change also sets (a returning room becomes a lobby)
+
+    def apply(self) -> RoomMember:
+        """Write the plan into the in-memory member, as the UPDATE and its trigger wrote the row."""
+        for name, value in self.fields.items():
+            setattr(self.member, name, value)
+        self.member.version += 1
+        return self.member
+
+
+def plan_status_change(
+    *,
+    room: Room,
+    members: dict,
+    actor: Actor,
+    player_id,
+    status: str,
+    location: str | None,
+    metadata: dict,
+    expected_version: int | None,
+    reason: str,
+    now,
+) -> StatusPlan:
+    """Authorise and validate one status report against the locked room and its members."""
+    authorize_room(actor, room)
+    require_self(actor, player_id)
+    member = members.get(player_id)
+    if member is None:
+        raise PlayerNotFoundError()
+    require_participant(actor, member)
+    if expected_version is not None and member.version != expected_version:
+        metrics.state_conflicts.labels(actor.source).inc()
+        raise StateConflictError(
+            f"Player is at version {member.version}, not {expected_version}",
+            current_state={
+                "version": room.version,
+                "playerVersion": member.version,
+                **room_state(room, members.values()),
+            },
+        )
+    new_status, new_location = clean_status_and_location(status, location, room=room, member=member)
+    fields = _member_fields(new_status, new_location, _merged_game_data(member, metadata), now)
+    # In memory, not a query: every member was read under the lock.
+    still_in_game = any(
+        (new_location if m.player_id == player_id else m.current_location) == Location.GAME for m in members.values()
+    )
+    room_fields = {"status": RoomStatus.LOBBY} if room.status == RoomStatus.RETURNING and not still_in_game else {}
+    return StatusPlan(
+        member=member,
+        status=new_status,
+        location=new_location,
+        fields=fields,
+        history_reason=(reason or actor.source)[:200],
+        metadata=metadata,
+        changes={
+            "playerId": str(player_id),
+            "status": new_status,
+            "location": new_location,
+            "previousLocation": member.current_location,
+        },
+        room_fields=room_fields,
+    )
+
+
 @transaction.atomic
 def update_player_status(
     *,
@@ -139,34 +226,25 @@ def update_player_status(
     re-read and retried, unless the caller named `expected_version`, in which case a
     stale version is their conflict to resolve: StateConflictError with the current state.
     """
-    metadata = clean_metadata(metadata)
-    if expected_version is not None and (isinstance(expected_version, bool) or not isinstance(expected_version, int)):
-        raise ValidationError("expectedVersion must be an integer", field="expectedVersion")
+    metadata = clean_status_request(metadata=metadata, expected_version=expected_version)
     locked = lock_room(room)
-    authorize_room(actor, locked)
-    require_self(actor, player_id)
     retries = 0
     for attempt in range(_CONDITIONAL_UPDATE_ATTEMPTS):
         # One query for every seat: the member to change and, later, the snapshot.
         members = lock_members(locked)
-        member = members.get(player_id)
-        if member is None:
-            raise PlayerNotFoundError()
-        require_participant(actor, member)
-        if expected_version is not None and member.version != expected_version:
-            metrics.state_conflicts.labels(actor.source).inc()
-            raise StateConflictError(
-                f"Player is at version {member.version}, not {expected_version}",
-                current_state={
-                    "version": locked.version,
-                    "playerVersion": member.version,
-                    **room_state(locked, members.values()),
-                },
-            )
-        new_status, new_location = clean_status_and_location(status, location, room=locked, member=member)
-        now = timezone.now()
-        fields = _member_fields(new_status, new_location, _merged_game_data(member, metadata), now)
-        if RoomMember.objects.filter(pk=member.pk, version=member.version).update(**fields):
+        plan = plan_status_change(
+            room=locked,
+            members=members,
+            actor=actor,
+            player_id=player_id,
+            status=status,
+            location=location,
+            metadata=metadata,
+            expected_version=expected_version,
+            reason=reason,
+            now=timezone.now(),
+        )
+        if RoomMember.objects.filter(pk=plan.member.pk, version=plan.member.version).update(**plan.fields):
             break
         if expected_version is not None:
             continue  # the next read raises the conflict with the fresh state
@@ -175,26 +253,21 @@ def update_player_status(
         time.sleep(0.005 * (attempt + 1))
     else:
         raise StateConflictError("Player changed too often to update; try again", current_state=None)
-    history_reason = reason or actor.source
     status_history_record(
-        member=member, new_location=new_location, new_status=new_status, reason=history_reason, metadata=metadata
+        member=plan.member,
+        new_location=plan.location,
+        new_status=plan.status,
+        reason=plan.history_reason,
+        metadata=plan.metadata,
     )
-    previous_location = member.current_location
-    for name, value in fields.items():
-        setattr(member, name, value)
-    member.version += 1  # what the trigger wrote
+    plan.apply()
     change = commit_room_change(
         room=locked,
         event="player_status_changed",
         actor=actor,
         player_id=player_id,
-        changes={
-            "playerId": str(player_id),
-            "status": new_status,
-            "location": new_location,
-            "previousLocation": previous_location,
-        },
-        room_fields=_returning_room_fields(locked),
+        changes=plan.changes,
+        room_fields=plan.room_fields,
         members=list(members.values()),
     )
     return StatusUpdateResult(change=change, member=change.member(player_id), retries=retries)

@@ -27,11 +27,6 @@ def test_the_api_uses_the_depth_limited_parser():
     assert api_settings.DEFAULT_PARSER_CLASSES == [DepthLimitedJSONParser]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gameapi/idempotency.py _fingerprint json.loads the body before the parser runs (lead's rewrite): "
-    "it should parse with gamebuddies.validation.loads_json and treat ValidationError like ValueError",
-)
 @pytest.mark.django_db
 def test_api_settings_nested_30000_deep_is_a_400_and_nothing_is_logged_as_an_error(api, quiz_game, caplog):
     body = '{"game": "quiz", "hostName": "Host", "settings": {"rounds": ' + "[" * DEEP + "]" * DEEP + "}}"

@@ -1,0 +1,358 @@
+"""The hottest Game API routes, served on the event loop in front of Django (the lean path).
+
+`POST /api/v2/rooms/{code}/players/{id}/status` and `.../heartbeat` carry most of the
+traffic a running game sends. Served by Django, every such request runs on the one
+thread a process has for synchronous views, with about eleven Redis commands and eight
+PostgreSQL round trips one after another (docs/performance.md). Here the same request
+costs two PostgreSQL round trips (rooms/services/fast_status.py), one Redis round trip
+for every guard (gameapi/lean/guard.py) and one to release the idempotency slot, all
+awaited on the server's loop, so a worker serves many requests at once.
+
+The contract is the DRF views' (gameapi/views/players.py), which stay the reference and
+serve everything this path does not take: the same serializers, error envelope and
+codes, headers, idempotency records, rate-limit buckets, request log, services and
+rules; tests/gameapi/test_lean_parity.py runs both and compares. The lean path is on with
+PostgreSQL and Redis (GAMEAPI_LEAN_PATH); anything it is unsure of (a disallowed host, a
+plain-HTTP request that Django would redirect) goes to Django untouched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import re
+import time
+import uuid
+from urllib.parse import parse_qsl
+
+import orjson
+from csp.utils import build_policy
+from django.conf import settings
+from django.http.request import split_domain_port, validate_host
+from psycopg import Error as PsycopgError
+from redis.exceptions import RedisError
+from rest_framework.settings import api_settings
+
+from gamebuddies import metrics, pg
+from gamebuddies.errors import (
+    GameBuddiesError,
+    InvalidApiKeyError,
+    PayloadTooLargeError,
+    RateLimitedError,
+    RoomNotFoundError,
+    from_drf_exception,
+    utc_now_iso,
+)
+from gamebuddies.ratelimits import client_ip_from_scope
+from rooms.services import fast_status
+from rooms.snapshot import player_fields
+
+from .. import idempotency, request_log, throttles
+from ..authentication import API_KEY_HEADER, actor_for, refuse_key_in_query, require_scope
+from ..models import Scope
+from ..serializers import Heartbeat, StatusUpdate
+from ..services import api_key_touch, api_key_touch_due
+from . import guard, keys
+
+logger = logging.getLogger(__name__)
+
+# Django's `str` and `uuid` path converters (gameapi/urls.py), so a path either route
+# set would refuse goes to Django and gets Django's answer.
+ROUTE = re.compile(
+    r"^/api/v2/rooms/(?P<code>[^/]+)/players/"
+    r"(?P<player_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/(?P<action>status|heartbeat)$"
+)
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{8,64}$")
+BROADCAST_WAIT_SECONDS = 2.0
+_TIERS = {"status": "status", "heartbeat": "heartbeat"}
+
+
+class LeanGameApi:
+    """ASGI middleware: takes the lean routes, passes everything else to `app` (Django)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["method"] == "POST" and settings.GAMEAPI_LEAN_PATH:
+            match = ROUTE.match(scope["path"])
+            if match and _django_would_serve(scope):
+                return await _serve(scope, receive, send, match)
+        return await self.app(scope, receive, send)
+
+
+def _header(scope, name: bytes) -> str | None:
+    value = None
+    for key, raw in scope["headers"]:
+        if key == name:
+            value = raw.decode("latin-1")
+    return value
+
+
+def _is_secure(scope) -> bool:
+    if scope.get("scheme") == "https":
+        return True
+    proxy = settings.SECURE_PROXY_SSL_HEADER
+    if proxy:
+        name = proxy[0].removeprefix("HTTP_").lower().replace("_", "-").encode("latin-1")
+        return _header(scope, name) == proxy[1]
+    return False
+
+
+def _django_would_serve(scope) -> bool:
+    """False where Django would answer before the view (a host it refuses, an HTTPS redirect)."""
+    host = _header(scope, b"host") or ""
+    domain, _port = split_domain_port(host)
+    if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
+        return False
+    return not (settings.SECURE_SSL_REDIRECT and not _is_secure(scope))
+
+
+class _Response:
+    def __init__(self, status: int, body: dict, headers: list[tuple[str, str]] | None = None):
+        self.status = status
+        self.content = orjson.dumps(body)
+        self.content_type = "application/json"
+        self.headers = headers or []
+
+
+def _error(error: GameBuddiesError, request_id: str) -> _Response:
+    headers = []
+    if isinstance(error, RateLimitedError):
+        headers.append(("Retry-After", str(error.retry_after)))
+    if error.status == 401:
+        headers.append(("WWW-Authenticate", f'ApiKey header="{API_KEY_HEADER}"'))
+    if error.status == 503:
+        headers.append(("Retry-After", "1"))
+    return _Response(error.status, error.envelope(request_id), headers)
+
+
+class ServiceUnavailableError(GameBuddiesError):
+    code = "SERVICE_UNAVAILABLE"
+    status = 503
+    retryable = True
+    default_message = "A backing service is unavailable; retry shortly"
+
+
+async def _read_body(receive, declared: str | None) -> bytes:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    too_large = PayloadTooLargeError(f"Request body is larger than {limit} bytes")
+    try:
+        if limit is not None and int(declared or 0) > limit:
+            raise too_large
+    except ValueError:
+        pass
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise asyncio.CancelledError
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if limit is not None and size > limit:
+            raise too_large
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+def _parse(serializer_class, raw_body: bytes, content_type: str | None) -> dict:
+    """What DRF's request.data and the view's `parse` give, through the configured JSON parser."""
+    from rest_framework.exceptions import UnsupportedMediaType
+
+    data: object = {}
+    if raw_body:
+        parser = api_settings.DEFAULT_PARSER_CLASSES[0]()
+        media_type = (content_type or "").split(";")[0].strip().lower()
+        if media_type != parser.media_type:
+            raise UnsupportedMediaType(content_type or "")
+        data = parser.parse(io.BytesIO(raw_body), content_type, {})
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class _Request:
+    """What one lean request knows about itself as it goes through the pipeline."""
+
+    def __init__(self, scope, match):
+        self.scope = scope
+        self.path = scope["path"]
+        self.room_code: str = match["code"]
+        self.player_id = uuid.UUID(match["player_id"])
+        self.action: str = match["action"]
+        incoming = _header(scope, b"x-request-id") or ""
+        self.request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        self.client_ip = client_ip_from_scope(scope)
+        self.api_key = None
+        self.claim: guard.Claim | None = None
+
+
+async def _serve(scope, receive, send, match) -> None:
+    started = time.perf_counter()
+    request = _Request(scope, match)
+    try:
+        response = await _handle(request, receive)
+    except idempotency.Replay as replay:
+        response = _Response(replay.response.status_code, {})
+        response.content = replay.response.content
+        response.content_type = replay.response.get("Content-Type", "application/json")
+        response.headers.append((idempotency.REPLAYED_HEADER, "true"))
+        metrics.idempotent_replays.inc()
+    except GameBuddiesError as error:
+        response = _error(error, request.request_id)
+    except (PsycopgError, RedisError, OSError, TimeoutError) as exc:
+        logger.warning("lean path: backing service failed (%s)", exc.__class__.__name__)
+        response = _error(ServiceUnavailableError(), request.request_id)
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:  # the DRF path's exception handler does the same
+        response = _error(from_drf_exception(exc), request.request_id)
+    if request.claim is not None:
+        try:
+            await request.claim.finish(
+                status=response.status, content_type=response.content_type, body=response.content
+            )
+        except Exception:  # a lost record means a retry runs again; never fail the response
+            logger.warning("idempotency record not saved", exc_info=True)
+    await _send(send, response, request.request_id)
+    api_key = request.api_key
+    request_log.buffer.record(
+        api_key_id=api_key.pk if api_key else None,
+        method="POST",
+        path=request.path,
+        status_code=response.status,
+        duration_ms=(time.perf_counter() - started) * 1000,
+        request_id=request.request_id,
+        may_flush=False,
+    )
+
+
+async def _handle(request: _Request, receive) -> _Response:
+    scope = request.scope
+    raw_body = await _read_body(receive, _header(scope, b"content-length"))
+    refuse_key_in_query(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
+    raw_key = (_header(scope, b"x-api-key") or "").strip()
+    if not raw_key:
+        raise InvalidApiKeyError(f"Missing {API_KEY_HEADER} header")
+    api_key, digest = await keys.authenticate(raw_key)
+    request.api_key = api_key
+    require_scope(api_key, Scope.STATUS_WRITE)
+    tier = _TIERS[request.action]
+    subject = request.room_code.strip().upper() if request.action == "status" else str(request.player_id)
+    admission = await guard.admit(
+        method="POST",
+        path=request.path,
+        body=raw_body,
+        api_key_id=api_key.pk,
+        raw_api_key=raw_key,
+        idempotency_header=_header(scope, b"idempotency-key"),
+        tier_group=f"gameapi:{tier}",
+        tier_value=f"{api_key.pk}:{subject}",
+        tier_rate=throttles.rate_for(api_key, tier),
+        client_ip=request.client_ip,
+    )
+    request.claim = admission.claim
+    api_key = request.api_key = await keys.confirm_generation(digest, api_key, admission.key_generation)
+    require_scope(api_key, Scope.STATUS_WRITE)
+    if api_key_touch_due(api_key):
+        _in_background(pg.run_orm(api_key_touch, api_key=api_key))
+    content_type = _header(scope, b"content-type")
+    if request.action == "status":
+        data = _parse(StatusUpdate, raw_body, content_type)
+        admission.check_code_guessing()
+        return await _status(request, api_key, data)
+    _parse(Heartbeat, raw_body, content_type)
+    admission.check_code_guessing()
+    return await _heartbeat(request, api_key)
+
+
+async def _code_lookup(request: _Request, coroutine):
+    """`GameApiView.code_lookup`: an unknown code counts toward the client's guessing limit."""
+    try:
+        return await coroutine
+    except RoomNotFoundError:
+        await guard.record_code_miss(client_ip=request.client_ip)
+        raise
+
+
+async def _status(request: _Request, api_key, data: dict) -> _Response:
+    result = await _code_lookup(
+        request,
+        fast_status.update_player_status(
+            room_code=request.room_code,
+            player_id=request.player_id,
+            status=data["status"],
+            location=data.get("location"),
+            metadata=data.get("metadata"),
+            expected_version=data.get("expectedVersion"),
+            actor=actor_for(api_key),
+            reason=f"api: {api_key.service_name}"[:200],
+        ),
+    )
+    body = {
+        "success": True,
+        "updateId": str(result.event_id),
+        "roomVersion": result.version,
+        "player": player_fields(result.member),
+        "timestamp": utc_now_iso(),
+    }
+    if data["waitForBroadcast"]:
+        body["broadcast"] = {"broadcasted": await result.ticket.wait_async(BROADCAST_WAIT_SECONDS)}
+    return _Response(200, body)
+
+
+async def _heartbeat(request: _Request, api_key) -> _Response:
+    await _code_lookup(
+        request,
+        fast_status.member_heartbeat(
+            room_code=request.room_code, player_id=request.player_id, actor=actor_for(api_key)
+        ),
+    )
+    return _Response(
+        200, {"success": True, "serverTime": utc_now_iso(), "nextHeartbeatMs": settings.HEARTBEAT_INTERVAL_MS}
+    )
+
+
+_background: set[asyncio.Future] = set()
+
+
+def _in_background(awaitable) -> None:
+    task = asyncio.ensure_future(awaitable)
+    _background.add(task)
+    task.add_done_callback(_background.discard)
+
+
+def _static_headers() -> list[tuple[bytes, bytes]]:
+    """The headers Django's middleware and the DRF view put on every API answer."""
+    headers = [("Allow", "POST, OPTIONS"), ("Cache-Control", "no-store")]
+    if settings.SECURE_CONTENT_TYPE_NOSNIFF:
+        headers.append(("X-Content-Type-Options", "nosniff"))
+    if settings.SECURE_REFERRER_POLICY:
+        headers.append(("Referrer-Policy", settings.SECURE_REFERRER_POLICY))
+    if settings.SECURE_CROSS_ORIGIN_OPENER_POLICY:
+        headers.append(("Cross-Origin-Opener-Policy", settings.SECURE_CROSS_ORIGIN_OPENER_POLICY))
+    policy = build_policy()
+    if policy:
+        headers.append(("Content-Security-Policy", policy))
+    headers.append(("X-Frame-Options", settings.X_FRAME_OPTIONS))
+    return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+
+
+_STATIC_HEADERS: list | None = None
+
+
+async def _send(send, response: _Response, request_id: str) -> None:
+    global _STATIC_HEADERS
+    if _STATIC_HEADERS is None:
+        _STATIC_HEADERS = _static_headers()
+    headers = [
+        (b"content-type", response.content_type.encode("latin-1")),
+        (b"content-length", str(len(response.content)).encode()),
+        (b"x-request-id", request_id.encode("latin-1")),
+        *_STATIC_HEADERS,
+        *((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers),
+    ]
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    await send({"type": "http.response.body", "body": response.content})

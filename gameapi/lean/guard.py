@@ -1,0 +1,156 @@
+"""The request guards of the lean path in one Redis round trip (a Lua script).
+
+What `GameApiView.initial` and `code_lookup()` do with four to six cache calls, in one:
+claim the Idempotency-Key or in-flight dedup slot (or learn what holds it), count the
+request in its rate tier, read the client's room-code guessing count, and read the key's
+generation (bumped whenever the key row changes, so a revoked key stops at once on every
+process even though processes cache keys locally).
+
+The keys and values are exactly those of the Django-cache paths (gamebuddies.aredis):
+django-ratelimit's counter keys and windows, `gameapi.idempotency`'s records, so both
+paths count in the same buckets and read each other's records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django_ratelimit import core as ratelimit_core
+from django_ratelimit.core import _get_window, _make_cache_key, _split_rate
+
+from gamebuddies import aredis
+from gamebuddies.errors import DuplicateRequestError, RateLimitedError
+from gamebuddies.ratelimits import CODE_GUESS_GROUP
+
+from .. import conf, idempotency
+from ..selectors import key_generation_key
+
+# django-ratelimit keeps counters for the window plus this many seconds.
+_EXPIRATION_FUDGE = 5
+
+_SCRIPT = """
+local gen = redis.call('GET', KEYS[4]) or ''
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then
+  return {0, redis.call('GET', KEYS[1]) or '', 0, 0, gen}
+end
+local n
+if redis.call('SET', KEYS[2], 1, 'NX', 'EX', ARGV[3]) then n = 1 else n = redis.call('INCR', KEYS[2]) end
+if n > tonumber(ARGV[4]) then
+  redis.call('DEL', KEYS[1])
+  return {-1, '', n, 0, gen}
+end
+local g
+if redis.call('SET', KEYS[3], 1, 'NX', 'EX', ARGV[5]) then g = 1 else g = tonumber(redis.call('GET', KEYS[3])) end
+return {1, '', n, g, gen}
+"""
+_scripts: dict = {}
+
+
+@dataclass
+class _Counter:
+    """A django-ratelimit bucket: its Redis key, limit, TTL and window end."""
+
+    key: str
+    limit: int
+    ttl: int
+    window: int
+
+    @classmethod
+    def of(cls, *, group: str, value: str, rate: str) -> _Counter:
+        limit, period = _split_rate(rate)
+        window = _get_window(value, period)
+        key = aredis.key(_make_cache_key(group, window, rate, value, None))
+        return cls(key=key, limit=limit, ttl=period + _EXPIRATION_FUDGE, window=window)
+
+    def retry_after(self) -> int:
+        # django-ratelimit's own clock, which its windows are cut from.
+        return max(self.window - int(ratelimit_core.time.time()), 1)
+
+
+@dataclass
+class Claim:
+    """A running request's idempotency/dedup slot: freed, or filled with the answer, by `finish`."""
+
+    guard: idempotency.Guard
+    redis_key: str
+
+    async def finish(self, *, status: int, content_type: str, body: bytes) -> None:
+        redis = aredis.client()
+        record = self.guard.record_for(status=status, content_type=content_type, body=body)
+        if record is None:
+            await redis.delete(self.redis_key)
+        else:
+            await redis.set(self.redis_key, aredis.dumps(record), ex=conf.idempotency_ttl_seconds())
+
+
+@dataclass
+class Admission:
+    claim: Claim
+    key_generation: bytes
+    guess_counter: _Counter
+    guesses: int
+
+    def check_code_guessing(self) -> None:
+        """`code_guessing_check`: refuse a client already over the guessing limit."""
+        if self.guesses >= self.guess_counter.limit:
+            raise RateLimitedError(retry_after=self.guess_counter.retry_after())
+
+
+async def admit(
+    *,
+    method: str,
+    path: str,
+    body: bytes,
+    api_key_id: int,
+    raw_api_key: str,
+    idempotency_header: str | None,
+    tier_group: str,
+    tier_value: str,
+    tier_rate: str,
+    client_ip: str,
+) -> Admission:
+    """Claim the slot and count the tier in one round trip; raises as GameApiView.initial would."""
+    guard, timeout = idempotency.new_guard(
+        method=method, path=path, body=body, api_key_id=api_key_id, raw_api_key=raw_api_key, header=idempotency_header
+    )
+    rate = _Counter.of(group=tier_group, value=tier_value, rate=tier_rate)
+    guess = _Counter.of(group=CODE_GUESS_GROUP, value=client_ip, rate=settings.ROOM_CODE_GUESS_RATE)
+    claim = Claim(guard=guard, redis_key=aredis.key(guard.cache_key))
+    in_flight = aredis.dumps(idempotency.in_flight_record(guard))
+    script = _script(_SCRIPT)
+    for _ in range(2):  # a record that expires between SET NX and GET gets one more try
+        outcome, record, count, guesses, generation = await script(
+            keys=[claim.redis_key, rate.key, guess.key, aredis.key(key_generation_key(api_key_id))],
+            args=[in_flight, timeout, rate.ttl, rate.limit, guess.ttl],
+        )
+        if outcome == 1:
+            return Admission(claim=claim, key_generation=generation, guess_counter=guess, guesses=int(guesses))
+        if outcome == -1:
+            raise RateLimitedError(retry_after=rate.retry_after())
+        if record:
+            idempotency.raise_for_existing(guard, aredis.loads(record))
+    raise DuplicateRequestError()
+
+
+_MISS_SCRIPT = """
+local n
+if redis.call('SET', KEYS[1], 1, 'NX', 'EX', ARGV[1]) then n = 1 else n = redis.call('INCR', KEYS[1]) end
+return n
+"""
+
+
+def _script(source: str):
+    redis = aredis.client()
+    script = _scripts.get((id(redis), source))
+    if script is None:
+        script = _scripts[(id(redis), source)] = redis.register_script(source)
+    return script
+
+
+async def record_code_miss(*, client_ip: str) -> None:
+    """`code_guessing_record_miss`: count an unknown code; past the limit this answer is 429 too."""
+    counter = _Counter.of(group=CODE_GUESS_GROUP, value=client_ip, rate=settings.ROOM_CODE_GUESS_RATE)
+    count = await _script(_MISS_SCRIPT)(keys=[counter.key], args=[counter.ttl])
+    if count > counter.limit:
+        raise RateLimitedError(retry_after=counter.retry_after())

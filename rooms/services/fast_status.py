@@ -1,0 +1,336 @@
+"""Status updates and heartbeats on PostgreSQL without leaving the event loop: two round trips.
+
+The same change as `status.update_player_status` (same rules: `plan_status_change`; same
+rows: member, history, room version, event; same snapshot and broadcast after commit),
+written for the hot path of the Game API:
+
+1. one pipelined round trip: BEGIN, lock the room row (SELECT ... FOR UPDATE), read
+   every member. The members are read by a statement that starts after the lock is
+   held, so under READ COMMITTED they are the committed state the next version builds on;
+2. the plan is made in Python under the lock (authorisation, validation, merging);
+3. one pipelined round trip: a data-modifying CTE writes the member (conditional on
+   the version read), the history row, the room (its trigger bumps the version) and the
+   event, then COMMIT.
+
+A room whose changes also feed an outbox (webhook endpoints subscribed to its game)
+takes the portable ORM path in a worker thread, so the outbox rows stay in the same
+transaction. A member UPDATE that loses to a writer that bypassed the lock (raw SQL)
+starts over, as the ORM path does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils import timezone
+from psycopg.types.json import Jsonb
+
+from gamebuddies import aredis, metrics, pg
+from gamebuddies.actors import Actor
+from gamebuddies.errors import PlayerNotFoundError, RoomClosedError, RoomNotFoundError, StateConflictError
+
+from ..broadcast import BroadcastTicket, broadcaster
+from ..models import LIVE_ROOM_STATUSES, Location, PlayerStatus, Room, RoomMember, RoomStatus
+from ..permissions import authorize_room, require_self
+from ..selectors import is_well_formed_room_code, normalize_room_code
+from ..snapshot import room_state_update, to_json
+from . import changes
+from . import status as rules
+
+logger = logging.getLogger(__name__)
+
+_ATTEMPTS = 5
+# Only model metadata and constants are formatted into the SQL below (S608 is about input);
+# every value from a request is a bound parameter. The live statuses are literals so the
+# planner can use the partial unique index on live room codes.
+_LIVE = ", ".join(f"'{s}'" for s in LIVE_ROOM_STATUSES)
+_ROOM_FIELDS = [f.attname for f in Room._meta.concrete_fields]
+_MEMBER_FIELDS = [f.attname for f in RoomMember._meta.concrete_fields]
+
+LOCK_ROOM_SQL = (
+    f"SELECT {', '.join(f.column for f in Room._meta.concrete_fields)} FROM rooms "  # noqa: S608
+    f"WHERE room_code = %(code)s AND status IN ({_LIVE}) FOR UPDATE"
+)
+MEMBERS_SQL = (
+    f"SELECT {', '.join('m.' + f.column for f in RoomMember._meta.concrete_fields)}, p.display_name "  # noqa: S608
+    "FROM room_members m JOIN players p ON p.id = m.player_id "
+    f"WHERE m.room_id = (SELECT id FROM rooms WHERE room_code = %(code)s AND status IN ({_LIVE})) "
+    "ORDER BY m.joined_at, m.id"
+)
+CODE_EXISTS_SQL = "SELECT EXISTS (SELECT 1 FROM rooms WHERE room_code = %(code)s)"
+WRITE_STATUS_SQL = """
+WITH m AS (
+  UPDATE room_members
+     SET status = %(status)s, current_location = %(location)s, is_connected = %(is_connected)s,
+         in_game = %(in_game)s, game_data = %(game_data)s, last_ping = %(now)s,
+         disconnected_at = %(disconnected_at)s
+   WHERE id = %(member_id)s AND version = %(member_version)s
+  RETURNING version
+), h AS (
+  INSERT INTO player_status_history
+         (player_id, room_id, old_location, new_location, old_status, new_status, reason, metadata, created_at)
+  SELECT %(player_id)s, %(room_id)s, %(old_location)s, %(location)s, %(old_status)s, %(status)s,
+         %(reason)s, %(metadata)s, %(now)s
+    FROM m
+), r AS (
+  UPDATE rooms SET last_activity = %(now)s, updated_at = %(now)s, status = COALESCE(%(room_status)s, status)
+   WHERE id = %(room_id)s AND EXISTS (SELECT 1 FROM m)
+  RETURNING version, status
+), e AS (
+  INSERT INTO room_events (room_id, player_id, event_type, event_data, room_version, created_at)
+  SELECT %(room_id)s, %(player_id)s, 'player_status_changed', %(event_data)s, r.version, %(now)s FROM r
+  RETURNING id
+)
+SELECT (SELECT version FROM m), (SELECT version FROM r), (SELECT status FROM r), (SELECT id FROM e)
+"""
+HEARTBEAT_SQL = (
+    f"SELECT {', '.join('r.' + f.column for f in Room._meta.concrete_fields)}, m.id, m.is_connected "  # noqa: S608
+    f"FROM rooms r LEFT JOIN room_members m ON m.room_id = r.id AND m.player_id = %(player_id)s "
+    f"WHERE r.room_code = %(code)s AND r.status IN ({_LIVE})"
+)
+
+
+@dataclass
+class FastStatusResult:
+    version: int
+    event_id: int | None
+    member: RoomMember
+    ticket: BroadcastTicket
+    state: dict
+    retries: int = 0
+
+
+class _Retry(Exception):  # noqa: N818 - control flow
+    """The conditional member UPDATE lost to a writer that bypassed the room lock."""
+
+
+def _room_from_row(row) -> Room:
+    return Room.from_db("default", _ROOM_FIELDS, row)
+
+
+def _members_from_rows(rows) -> dict[uuid.UUID, RoomMember]:
+    from players.models import Player
+
+    members = {}
+    width = len(_MEMBER_FIELDS)
+    for row in rows:
+        member = RoomMember.from_db("default", _MEMBER_FIELDS, row[:width])
+        member.player = Player.from_db("default", ["id", "display_name"], (member.player_id, row[width]))
+        members[member.player_id] = member
+    return members
+
+
+async def _rollback(conn) -> None:
+    """End a failed transaction; a connection that is already gone is the pool's to drop."""
+    try:
+        await conn.execute("ROLLBACK")
+    except Exception:
+        logger.debug("rollback failed", exc_info=True)
+
+
+async def _raise_missing_room(conn, code: str) -> None:
+    cur = await conn.execute(CODE_EXISTS_SQL, {"code": code})
+    exists = (await cur.fetchone())[0]
+    raise RoomClosedError() if exists else RoomNotFoundError()
+
+
+async def update_player_status(
+    *,
+    room_code: str,
+    player_id: uuid.UUID,
+    status: str,
+    actor: Actor,
+    location: str | None = None,
+    metadata: dict | None = None,
+    expected_version: int | None = None,
+    reason: str = "",
+) -> FastStatusResult:
+    """`status.update_player_status` for PostgreSQL on the event loop (see the module docstring)."""
+    metadata = rules.clean_status_request(metadata=metadata, expected_version=expected_version)
+    code = normalize_room_code(room_code)
+    if not is_well_formed_room_code(code):
+        raise RoomNotFoundError()
+    pool = await pg.get_pool()
+    retries = 0
+    for attempt in range(_ATTEMPTS):
+        try:
+            async with pool.connection() as conn:
+                return await _update_once(
+                    conn,
+                    code=code,
+                    player_id=player_id,
+                    status_word=status,
+                    actor=actor,
+                    location=location,
+                    metadata=metadata,
+                    expected_version=expected_version,
+                    reason=reason,
+                    retries=retries,
+                )
+        except _Retry:
+            retries += 1
+            metrics.status_update_retries.inc()
+            await asyncio.sleep(0.005 * (attempt + 1))
+        except _UseOrmPath:
+            result = await pg.run_orm(
+                rules.update_player_status,
+                room=code,
+                player_id=player_id,
+                status=status,
+                actor=actor,
+                location=location,
+                metadata=metadata,
+                expected_version=expected_version,
+                reason=reason,
+            )
+            return FastStatusResult(
+                version=result.change.version,
+                event_id=result.change.event_id,
+                member=result.member,
+                ticket=result.change.ticket,
+                state=result.change.state,
+                retries=result.retries,
+            )
+    raise StateConflictError("Player changed too often to update; try again", current_state=None)
+
+
+class _UseOrmPath(Exception):  # noqa: N818 - control flow
+    """This room's changes have side effects (an outbox) that only the ORM path writes."""
+
+
+async def _update_once(
+    conn, *, code, player_id, status_word, actor, location, metadata, expected_version, reason, retries
+) -> FastStatusResult:
+    params = {"code": code}
+    # Leaving a pipeline block sends its one Sync: one round trip per block.
+    async with conn.pipeline():
+        await conn.execute("BEGIN")
+        room_cur = await conn.execute(LOCK_ROOM_SQL, params)
+        members_cur = await conn.execute(MEMBERS_SQL, params)
+    room_row = await room_cur.fetchone()
+    member_rows = await members_cur.fetchall()
+    committed = False
+    try:
+        if room_row is None:
+            await _raise_missing_room(conn, code)
+        room = _room_from_row(room_row)
+        if await changes.room_change_has_side_effects(room):
+            raise _UseOrmPath()
+        members = _members_from_rows(member_rows)
+        now = timezone.now()
+        plan = rules.plan_status_change(
+            room=room,
+            members=members,
+            actor=actor,
+            player_id=player_id,
+            status=status_word,
+            location=location,
+            metadata=metadata,
+            expected_version=expected_version,
+            reason=reason,
+            now=now,
+        )
+        event_data = {**plan.changes, "actor": actor.as_event_data()}
+        async with conn.pipeline():
+            write_cur = await conn.execute(
+                WRITE_STATUS_SQL,
+                {
+                    **{k: (Jsonb(v) if k == "game_data" else v) for k, v in plan.fields.items()},
+                    "location": plan.location,
+                    "status": plan.status,
+                    "member_id": plan.member.pk,
+                    "member_version": plan.member.version,
+                    "player_id": player_id,
+                    "room_id": room.pk,
+                    "old_location": plan.member.current_location,
+                    "old_status": plan.member.status,
+                    "reason": plan.history_reason,
+                    "metadata": Jsonb(plan.metadata),
+                    "now": now,
+                    "room_status": plan.room_fields.get("status"),
+                    "event_data": Jsonb(event_data),
+                },
+            )
+            await conn.execute("COMMIT")
+        member_version, room_version, room_status, event_id = await write_cur.fetchone()
+        committed = True
+    finally:
+        if not committed:
+            await _rollback(conn)
+    if member_version is None:
+        raise _Retry()
+    plan.apply().version = member_version
+    room.version, room.status, room.last_activity, room.updated_at = room_version, room_status, now, now
+    return _after_commit(room, list(members.values()), plan, event_id, retries)
+
+
+def _after_commit(room: Room, members: list[RoomMember], plan: rules.StatusPlan, event_id, retries) -> FastStatusResult:
+    payload = room_state_update(room, members, event="player_status_changed", changes=plan.changes)
+    ticket = broadcaster.publish_committed(
+        group=room.group_name, room_id=room.pk, version=room.version, payload_json=to_json(payload)
+    )
+    metrics.room_changes.labels("player_status_changed").inc()
+    return FastStatusResult(
+        version=room.version,
+        event_id=event_id,
+        member=plan.member,
+        ticket=ticket,
+        state=payload["state"],
+        retries=retries,
+    )
+
+
+async def presence_touch(*, member_id: int) -> None:
+    """`status.presence_touch` without blocking the loop: same key, same value format."""
+    at = time.time()
+    ttl = settings.IN_GAME_HEARTBEAT_TIMEOUT_SECONDS * 2
+    try:
+        if aredis.is_available():
+            await aredis.client().set(aredis.key(rules.heartbeat_cache_key(member_id)), aredis.dumps(at), ex=ttl)
+        else:  # local memory: no I/O to wait for
+            rules.presence_touch(member_id=member_id, at=at)
+    except Exception:  # presence is best effort; the sweep falls back to last_ping
+        logger.debug("presence touch failed", exc_info=True)
+
+
+@dataclass
+class FastHeartbeat:
+    member_id: int
+    revived: FastStatusResult | None = None
+
+
+async def member_heartbeat(*, room_code: str, player_id: uuid.UUID, actor: Actor) -> FastHeartbeat:
+    """`status.member_heartbeat` on the event loop: one read, then the beat goes to the shared cache."""
+    code = normalize_room_code(room_code)
+    if not is_well_formed_room_code(code):
+        raise RoomNotFoundError()
+    pool = await pg.get_pool()
+    async with pool.connection() as conn:
+        cur = await conn.execute(HEARTBEAT_SQL, {"code": code, "player_id": player_id})
+        row = await cur.fetchone()
+        if row is None:
+            await _raise_missing_room(conn, code)
+    width = len(_ROOM_FIELDS)
+    room = _room_from_row(row[:width])
+    member_id, is_connected = row[width], row[width + 1]
+    authorize_room(actor, room)
+    require_self(actor, player_id)
+    if member_id is None:
+        raise PlayerNotFoundError()
+    await presence_touch(member_id=member_id)
+    beat = FastHeartbeat(member_id=member_id)
+    if not is_connected:
+        beat.revived = await update_player_status(
+            room_code=code,
+            player_id=player_id,
+            status=PlayerStatus.CONNECTED,
+            location=Location.GAME if room.status == RoomStatus.IN_GAME else Location.LOBBY,
+            actor=actor,
+            reason="heartbeat after timeout",
+        )
+    return beat

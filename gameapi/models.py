@@ -41,6 +41,11 @@ class ApiKey(models.Model):
     class Meta:
         db_table = "api_keys"
         verbose_name = "API key"
+        permissions = [
+            ("issue_apikey", "Can issue API keys"),
+            ("rotate_apikey", "Can rotate API keys"),
+            ("revoke_apikey", "Can revoke API keys"),
+        ]
         indexes = [models.Index(fields=["key_hash"], condition=Q(is_active=True), name="idx_api_keys_hash_active")]
 
     def __str__(self) -> str:

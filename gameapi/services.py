@@ -12,8 +12,10 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from gamebuddies.actors import Actor
 from gamebuddies.errors import GameNotFoundError, ValidationError
 from rooms.models import Game
+from rooms.permissions import require_staff_permission
 
 from . import conf
 from .keys import display_prefix, generate_key, hash_key
@@ -23,6 +25,8 @@ from .selectors import api_key_is_usable, forget_cached_key
 logger = logging.getLogger(__name__)
 
 RATE_PATTERN = re.compile(r"^[1-9][0-9]*/[0-9]*[smhd]$")
+# Who changes keys when no one else is named: the management commands and the platform itself.
+PLATFORM = Actor.system("platform")
 
 
 @dataclass(frozen=True)
@@ -62,7 +66,9 @@ def api_key_create(
     expires_days: int | None = None,
     rate_limits: dict | None = None,
     rotated_from: ApiKey | None = None,
+    actor: Actor = PLATFORM,
 ) -> IssuedApiKey:
+    require_staff_permission(actor, "gameapi.issue_apikey")
     service_name = (service_name or "").strip()
     if not service_name or len(service_name) > 100:
         raise ValidationError("service name must be 1-100 characters", field="service")
@@ -90,8 +96,9 @@ def api_key_create(
 
 
 @transaction.atomic
-def api_key_rotate(*, api_key: ApiKey, grace_days: int | None = None) -> IssuedApiKey:
+def api_key_rotate(*, api_key: ApiKey, grace_days: int | None = None, actor: Actor = PLATFORM) -> IssuedApiKey:
     """A new key with the same service, scopes, game and limits; the old one works until the grace ends."""
+    require_staff_permission(actor, "gameapi.rotate_apikey")
     grace = conf.rotation_grace_days() if grace_days is None else grace_days
     if isinstance(grace, bool) or not isinstance(grace, int) or grace < 0:
         raise ValidationError("grace days must be zero or more", field="graceDays")
@@ -114,7 +121,8 @@ def api_key_rotate(*, api_key: ApiKey, grace_days: int | None = None) -> IssuedA
     return issued
 
 
-def api_key_revoke(*, api_key: ApiKey) -> None:
+def api_key_revoke(*, api_key: ApiKey, actor: Actor = PLATFORM) -> None:
+    require_staff_permission(actor, "gameapi.revoke_apikey")
     ApiKey.objects.filter(pk=api_key.pk).update(is_active=False)
     forget_cached_key(api_key)
     logger.info("API key %s revoked", api_key.key_prefix)
@@ -146,3 +154,41 @@ def api_key_touch(*, api_key: ApiKey) -> None:
         now = timezone.now()
         ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
         api_key.last_used_at = now
+
+
+@transaction.atomic
+def api_key_update(*, api_key: ApiKey, actor: Actor, scopes=None, rate_limits=None) -> list[str]:
+    """Change a key's scopes and per-tier rate overrides; returns the fields that changed.
+
+    The key cache forgets the key on commit, so the next request already runs with the change.
+    """
+    require_staff_permission(actor, "gameapi.change_apikey")
+    key = ApiKey.objects.select_for_update().get(pk=api_key.pk)
+    wanted = {}
+    if scopes is not None:
+        wanted["scopes"] = clean_scopes(list(scopes))
+    if rate_limits is not None:
+        wanted["rate_limits"] = clean_rate_limits(rate_limits)
+    changed = [name for name, value in wanted.items() if getattr(key, name) != value]
+    if changed:
+        ApiKey.objects.filter(pk=key.pk).update(**{name: wanted[name] for name in changed})
+        transaction.on_commit(lambda: forget_cached_key(key))
+        logger.info("API key %s changed: %s", key.key_prefix, ", ".join(changed))
+    return changed
+
+
+@transaction.atomic
+def api_key_extend(*, api_key: ApiKey, actor: Actor, days: int) -> ApiKey:
+    """Push a usable key's expiry `days` further out (from now if it had none or it lies behind)."""
+    require_staff_permission(actor, "gameapi.change_apikey")
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 3650:
+        raise ValidationError("extend by 1 to 3650 days", field="days")
+    key = ApiKey.objects.select_for_update().get(pk=api_key.pk)
+    if not api_key_is_usable(key) or key.grace_until is not None:
+        raise ValidationError("This key is expired, revoked or rotated; extend its successor instead", field="prefix")
+    now = timezone.now()
+    key.expires_at = max(key.expires_at or now, now) + timedelta(days=days)
+    key.save(update_fields=["expires_at"])
+    transaction.on_commit(lambda: forget_cached_key(key))
+    logger.info("API key %s now expires %s", key.key_prefix, key.expires_at.isoformat())
+    return key

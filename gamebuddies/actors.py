@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -26,6 +27,9 @@ class Actor:
     # An API key bound to a game can only touch rooms playing that game.
     game_slug: str | None = None
     label: str = ""
+    # A staff member's admin permissions ("rooms.close_room"); services check them
+    # (rooms.permissions.require_staff_permission). Never recorded in events.
+    permissions: frozenset[str] = frozenset()
 
     @classmethod
     def player(cls, *, player_id: uuid.UUID, room_id: uuid.UUID) -> Actor:
@@ -36,8 +40,8 @@ class Actor:
         return cls(ActorKind.API_KEY, api_key_id=api_key_id, game_slug=game_slug, label=label)
 
     @classmethod
-    def staff(cls, *, label: str = "staff") -> Actor:
-        return cls(ActorKind.STAFF, label=label)
+    def staff(cls, *, label: str = "staff", permissions: Iterable[str] = ()) -> Actor:
+        return cls(ActorKind.STAFF, label=label, permissions=frozenset(permissions))
 
     @classmethod
     def visitor(cls, *, label: str = "visitor") -> Actor:

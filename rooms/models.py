@@ -94,6 +94,11 @@ class Room(models.Model):
 
     class Meta:
         db_table = "rooms"
+        permissions = [
+            ("close_room", "Can close rooms"),
+            ("transfer_host", "Can transfer the host role"),
+            ("return_to_lobby", "Can return everyone to the lobby"),
+        ]
         constraints = [
             # Doubles as the analysis's idx_rooms_room_code: codes are looked up among live rooms.
             models.UniqueConstraint(
@@ -137,6 +142,7 @@ class RoomMember(models.Model):
 
     class Meta:
         db_table = "room_members"
+        permissions = [("kick_member", "Can kick players")]
         constraints = [
             models.UniqueConstraint(fields=["room", "player"], name="room_members_one_seat_per_player"),
             models.CheckConstraint(

@@ -61,3 +61,12 @@ def require_self(actor: Actor, target_player_id) -> None:
     """Players change only their own status; keys, staff and the system may change anyone's."""
     if actor.kind == ActorKind.PLAYER and actor.player_id != target_player_id:
         raise ForbiddenError("Players can only change their own status")
+
+
+def require_staff_permission(actor: Actor, permission: str) -> None:
+    """Staff change things only with the admin permission for that change ("rooms.close_room").
+
+    The platform itself (system actor) always may; other actors are governed by the rules above.
+    """
+    if actor.kind == ActorKind.STAFF and permission not in actor.permissions:
+        raise ForbiddenError("Your staff account does not have the permission for this")

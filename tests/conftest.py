@@ -48,7 +48,7 @@ def system_actor() -> Actor:
 
 @pytest.fixture
 def staff_actor() -> Actor:
-    return Actor.staff(label="test-staff")
+    return Actor.staff(label="test-staff", permissions={"rooms.close_room", "rooms.kick_member", "rooms.transfer_host"})
 
 
 @pytest.fixture

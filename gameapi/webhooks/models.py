@@ -40,6 +40,7 @@ class WebhookEndpoint(models.Model):
         return self.url
 
     def wants(self, event_type: str) -> bool:
+        permissions = [("manage_webhooks", "Can add, edit and rotate webhook endpoints and redeliver")]
         return not self.event_types or event_type in self.event_types
 
 

@@ -6,10 +6,13 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from gamebuddies.actors import Actor
 from gamebuddies.errors import ValidationError
+from rooms.permissions import require_staff_permission
 
 from ..models import ApiKey, Scope
-from .models import WEBHOOK_EVENT_TYPES, WebhookEndpoint
+from .delivery import redeliver
+from .models import WEBHOOK_EVENT_TYPES, WebhookDelivery, WebhookEndpoint
 from .outbound import safe_addresses
 from .outbox import invalidate_endpoint_cache
 from .signing import encrypt_secret, new_webhook_secret
@@ -51,3 +54,53 @@ def webhook_endpoint_create(*, api_key: ApiKey, url: str, event_types=None) -> C
 def webhook_endpoint_deactivate(*, endpoint: WebhookEndpoint) -> None:
     WebhookEndpoint.objects.filter(pk=endpoint.pk).update(is_active=False)
     invalidate_endpoint_cache()
+
+
+# --- Staff changes from the admin: each checks the staff member's permission. -------------
+def webhook_url_check(url: str) -> str:
+    """The SSRF rules for a target URL (shape, scheme, public addresses only); returns it unchanged."""
+    safe_addresses(url)
+    return url
+
+
+def webhook_endpoint_add(*, actor: Actor, api_key: ApiKey, url: str, event_types=None) -> CreatedEndpoint:
+    require_staff_permission(actor, "gameapi.manage_webhooks")
+    return webhook_endpoint_create(api_key=api_key, url=url, event_types=event_types)
+
+
+def webhook_endpoint_update(
+    *, endpoint: WebhookEndpoint, actor: Actor, url: str | None = None, event_types=None, is_active: bool | None = None
+) -> list[str]:
+    """Edit URL (checked again against the SSRF rules), event types and the active flag; returns what changed."""
+    require_staff_permission(actor, "gameapi.manage_webhooks")
+    current = WebhookEndpoint.objects.get(pk=endpoint.pk)
+    wanted: dict = {}
+    if url is not None and url != current.url:
+        wanted["url"] = webhook_url_check(url)
+    if event_types is not None:
+        wanted["event_types"] = clean_event_types(list(event_types))
+    if is_active is not None:
+        wanted["is_active"] = bool(is_active)
+    changed = [name for name, value in wanted.items() if getattr(current, name) != value]
+    if not changed:
+        return []
+    with transaction.atomic():
+        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(**{name: wanted[name] for name in changed})
+        transaction.on_commit(invalidate_endpoint_cache)
+    if wanted.get("is_active") is False:
+        webhook_endpoint_deactivate(endpoint=current)  # whatever switching off also does
+    return changed
+
+
+def webhook_endpoint_rotate_secret(*, endpoint: WebhookEndpoint, actor: Actor) -> str:
+    """A new signing secret, effective for the next delivery; the raw value is returned once."""
+    require_staff_permission(actor, "gameapi.manage_webhooks")
+    secret = new_webhook_secret()
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(secret_encrypted=encrypt_secret(secret))
+    return secret
+
+
+def webhook_delivery_redeliver(*, delivery: WebhookDelivery, actor: Actor) -> None:
+    """Staff send a delivery again, whatever its state: it rejoins its room's queue now."""
+    require_staff_permission(actor, "gameapi.manage_webhooks")
+    redeliver(delivery)

@@ -22,7 +22,7 @@ from players.services import status_history_record_many
 
 from ..game_settings import validate_game_settings
 from ..models import Game, GameState, Location, MemberRole, PlayerStatus, RoomMember, RoomStatus
-from ..permissions import acting_member, authorize_room, require_host, require_integration
+from ..permissions import acting_member, authorize_room, require_host, require_integration, require_staff_permission
 from .changes import RoomChange, RoomRef, commit_room_change, lock_members, lock_room
 from .membership import ensure_room_in
 
@@ -130,6 +130,7 @@ def game_end(*, room: RoomRef, actor: Actor, result: dict | None = None, return_
     if not isinstance(result, dict) or len(json.dumps(result)) > MAX_RESULT_BYTES:
         raise ValidationError("gameResult must be an object under 16 KB", field="gameResult")
     ensure_storable_json(result, field="gameResult")
+    require_staff_permission(actor, "rooms.return_to_lobby")
     locked = lock_room(room)
     authorize_room(actor, locked)
     if actor.kind == ActorKind.PLAYER:

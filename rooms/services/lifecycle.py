@@ -26,6 +26,7 @@ from ..models import (
     RoomMember,
     RoomStatus,
 )
+from ..permissions import require_staff_permission
 from .changes import RoomChange, RoomRef, commit_room_change, lock_room
 
 DEFAULT_MAX_PLAYERS = 8
@@ -169,6 +170,7 @@ def room_close(*, room: RoomRef, actor: Actor, reason: str = "closed by staff") 
     """Staff end a room: everyone is disconnected and every session revoked."""
     if actor.kind not in (ActorKind.STAFF, ActorKind.SYSTEM):
         raise ForbiddenError("Only staff can close a room")
+    require_staff_permission(actor, "rooms.close_room")
     return _end_room(room=room, actor=actor, status=RoomStatus.FINISHED, event="room_closed", reason=reason)
 
 

@@ -20,6 +20,7 @@ from ..permissions import (
     require_participant,
     require_platform,
     require_self,
+    require_staff_permission,
 )
 from .changes import RoomChange, RoomRef, commit_room_change, lock_members, lock_room
 from .lifecycle import SeatResult
@@ -138,6 +139,7 @@ def _host_acts_on(room: RoomRef, actor: Actor, target_player_id):
 @transaction.atomic
 def member_kick(*, room: RoomRef, target_player_id, actor: Actor) -> RoomChange:
     """The host (or staff) removes a player; their session is revoked so the old cookie is dead."""
+    require_staff_permission(actor, "rooms.kick_member")
     locked, members, me, target = _host_acts_on(room, actor, target_player_id)
     if me is not None and target.player_id == me.player_id:
         raise ValidationError("Use leave to leave the room", field="playerId")
@@ -154,6 +156,7 @@ def member_kick(*, room: RoomRef, target_player_id, actor: Actor) -> RoomChange:
 
 @transaction.atomic
 def host_transfer(*, room: RoomRef, new_host_id, actor: Actor) -> RoomChange:
+    require_staff_permission(actor, "rooms.transfer_host")
     locked, members, _me, target = _host_acts_on(room, actor, new_host_id)
     if target.role == MemberRole.SPECTATOR:
         raise ValidationError("A spectator cannot be host", field="playerId")

@@ -146,7 +146,7 @@ def test_staff_close_ends_the_room_and_revokes_every_session():
 def services_staff():
     from gamebuddies.actors import Actor
 
-    return Actor.staff(label="admin")
+    return Actor.staff(label="admin", permissions={"rooms.close_room"})
 
 
 def test_an_anonymous_visitor_may_open_or_join_a_room_and_do_nothing_else(quiz_game):

@@ -1,0 +1,85 @@
+"""What the apps' admin modules share: the staff actor, service-only rows and the audit log.
+
+Staff act through the same services as everyone else, as `Actor.staff` carrying their
+permissions (the services check them again). Every change made from the admin is written
+to Django's admin log (`LogEntry`), which the object's history page and the read-only
+Audit list below show (it needs `admin.view_logentry`). Imported by the apps' admin
+modules, which registers the Audit list on the default admin site.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
+from django.utils.html import format_html
+
+from gamebuddies.actors import Actor
+
+__all__ = ["ADDITION", "CHANGE", "DELETION", "AuditAdmin", "ServiceOnlyAdminMixin", "audit", "staff_actor"]
+
+
+def staff_actor(request) -> Actor:
+    """The signed-in staff member as a service actor: named in room events, with their permissions."""
+    user = request.user
+    return Actor.staff(label=f"admin:{user.get_username()}", permissions=user.get_all_permissions())
+
+
+def audit(request, obj, message: str, *, action_flag: int = CHANGE) -> None:
+    """One admin log entry for `obj`. The message says what was done; it must never hold a secret."""
+    LogEntry.objects.log_actions(
+        user_id=request.user.pk, queryset=[obj], action_flag=action_flag, change_message=message, single_object=True
+    )
+
+
+class ServiceOnlyAdminMixin:
+    """Rows that change only through services (with their events, versions and broadcasts).
+
+    No add, change or delete form for anyone; seeing them needs the model's view permission
+    (Django's default), and the actions that change them declare their own permissions.
+    """
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LogEntry)
+class AuditAdmin(admin.ModelAdmin):
+    list_display = ("action_time", "user", "action_name", "content_type", "object_link", "message")
+    list_filter = ("user", "action_flag", "content_type")
+    search_fields = ("object_repr", "change_message")
+    list_select_related = ("user", "content_type")
+    date_hierarchy = "action_time"
+    ordering = ("-action_time", "-id")
+    fields = ("action_time", "user", "action_name", "content_type", "object_id", "object_repr", "message")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {**(extra_context or {}), "title": "Audit: changes made by staff"})
+
+    @admin.display(description="action", ordering="action_flag")
+    def action_name(self, entry: LogEntry) -> str:
+        return entry.get_action_flag_display()
+
+    @admin.display(description="object")
+    def object_link(self, entry: LogEntry):
+        url = entry.get_admin_url() if entry.action_flag != DELETION else ""
+        return format_html('<a href="{}">{}</a>', url, entry.object_repr) if url else entry.object_repr
+
+    @admin.display(description="what was done")
+    def message(self, entry: LogEntry) -> str:
+        return entry.get_change_message()

@@ -3,6 +3,8 @@
 import re
 import uuid
 
+from gamebuddies.logging import bind, log_context
+
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{8,64}$")
 
 
@@ -15,9 +17,15 @@ class RequestIdMiddleware:
     def __call__(self, request):
         incoming = request.headers.get("X-Request-Id", "")
         request.request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        response = self.get_response(request)
+        # Every log record of this request carries its id (and what bind() adds: room, key, player).
+        with log_context(request_id=request.request_id, room_code=None, api_key_prefix=None, player_id=None):
+            response = self.get_response(request)
         response["X-Request-Id"] = request.request_id
         return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        code = view_kwargs.get("code") or view_kwargs.get("room_code")
+        bind(room_code=code.upper() if code else None, player_id=view_kwargs.get("player_id"))
 
 
 class SyncBoundaryMiddleware:

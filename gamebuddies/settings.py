@@ -12,6 +12,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from gamebuddies.logging import logging_config, sentry_init
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -292,24 +294,14 @@ SPECTACULAR_SETTINGS = {
 
 # --- Logging ----------------------------------------------------------------
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"redact_secrets": {"()": "gamebuddies.logging.RedactSecretsFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "filters": ["redact_secrets"],
-        }
-    },
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {
-        "django.db.backends": {"level": "INFO"},
-        "django_tasks": {"level": "WARNING" if LOG_LEVEL != "DEBUG" else "DEBUG"},
-    },
-}
+# One JSON object per line in production (or LOG_FORMAT=json), readable lines otherwise; every
+# handler, Uvicorn's included, redacts secrets and adds the request id (gamebuddies/logging.py).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json" if PRODUCTION else "text").lower()
+LOGGING = logging_config(level=LOG_LEVEL, json_lines=LOG_FORMAT == "json")
+# Error reporting, off unless set: sentry-sdk is imported only then, events scrubbed like the logs.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    sentry_init(SENTRY_DSN, environment=os.environ.get("SENTRY_ENVIRONMENT", "production" if PRODUCTION else "dev"))
 
 # --- Game API v2 (gameapi) --------------------------------------------------
 # Swagger UI from our own static files (drf-spectacular-sidecar): no CDN, strict CSP.

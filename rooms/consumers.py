@@ -17,6 +17,7 @@ import asyncio
 import json
 import logging
 import time
+import uuid
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -33,6 +34,7 @@ from gamebuddies.errors import (
     ValidationError,
     as_platform_error,
 )
+from gamebuddies.logging import log_context
 from gamebuddies.ratelimits import client_ip_from_scope, code_lookup_guard
 from gamebuddies.validation import loads_json
 from players.cookies import tokens_from_scope
@@ -177,6 +179,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     # -- client -> server ------------------------------------------------------
     async def receive(self, text_data=None, bytes_data=None):
+        with log_context(request_id=uuid.uuid4().hex, room_code=self.room_code, player_id=self.player_id):
+            await self._receive(text_data, bytes_data)
+
+    async def _receive(self, text_data=None, bytes_data=None):
         if self.closing:
             return  # frames already in flight after we decided to close
         size = len(text_data.encode("utf-8")) if text_data else len(bytes_data or b"")

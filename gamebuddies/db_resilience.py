@@ -1,0 +1,137 @@
+"""HTTP requests survive a lost PostgreSQL connection; outages answer 503, never 500.
+
+- The pool never hands out a dead connection: CONN_HEALTH_CHECKS makes Django 5.2 build its
+  psycopg pool with `check=ConnectionPool.check_connection` (an empty query on checkout; a
+  broken connection is discarded and another one taken). Django 5.2 passes `check` itself,
+  so it cannot be given in OPTIONS["pool"].
+- `DatabaseRetryMiddleware` runs a request once more, on a fresh connection, when its
+  connection was lost (backend terminated, server restarted, network cut) before any of
+  its transactions tried to COMMIT. Every write here is one transaction, so a request
+  that committed nothing changed nothing (single autocommit statements such as the API
+  key's last-used stamp are idempotent). Once a COMMIT was attempted the outcome may be
+  unknown, so the request is not re-run; the client gets the 503 and retries (with its
+  Idempotency-Key on the Game API).
+- Otherwise a PostgreSQL or Redis fault becomes 503 SERVICE_UNAVAILABLE with `retryable:
+  true` and Retry-After: the JSON envelope under /api/, a plain page elsewhere.
+
+The middleware sits near the top of MIDDLEWARE so the second run goes through the
+session, CSRF and auth middleware again; the body is read into memory before the first
+run so both runs parse the same bytes.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from contextlib import contextmanager
+
+from django.core.exceptions import RequestDataTooBig
+from django.core.signals import got_request_exception
+from django.db import close_old_connections, connections
+from django.http import HttpResponse
+from django.http.request import RawPostDataException
+from django.template.loader import render_to_string
+
+from gamebuddies.errors import ServiceUnavailableError, as_platform_error, error_response
+from gamebuddies.outages import is_connection_lost, note_outage, outage_cause, take_noted_outage
+
+logger = logging.getLogger(__name__)
+
+_SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def unavailable_response(request, error: ServiceUnavailableError) -> HttpResponse:
+    """The 503 a client sees: the error envelope for the API, a plain page for people."""
+    if request.path.startswith("/api/"):
+        return error_response(error, request)
+    # No request context: the page must not need the session (the database may be down).
+    html = render_to_string("errors/503.html", {"retry_after": error.retry_after})
+    response = HttpResponse(html, status=503)
+    response["Retry-After"] = str(error.retry_after)
+    return response
+
+
+class DatabaseRetryMiddleware:
+    sync_capable = True
+    async_capable = False
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        take_noted_outage()  # nothing carried over from an earlier request in this context
+        replayable = _buffer_body(request)
+        with _counting_commits() as commits:
+            response = self.get_response(request)
+        outage = take_noted_outage()
+        if outage is None or response.status_code < 500:
+            return response
+        close_old_connections()  # a broken connection goes back to the pool, which drops it
+        if replayable and commits.attempted == 0 and is_connection_lost(outage):
+            logger.warning(
+                "database connection lost before commit; running %s %s once more", request.method, request.path
+            )
+            response = self.get_response(request)
+            outage = take_noted_outage()
+            if outage is None or response.status_code < 500:
+                return response
+            close_old_connections()
+        if response.status_code != 503:
+            # Raised where no handler could answer (e.g. a middleware after the view).
+            response = unavailable_response(request, as_platform_error(outage))
+        return response
+
+    def process_exception(self, request, exception):
+        if outage_cause(exception) is None:
+            return None
+        return unavailable_response(request, as_platform_error(exception))
+
+
+class _Commits:
+    attempted = 0
+
+
+@contextmanager
+def _counting_commits():
+    """Count COMMITs attempted on this context's connections while the block runs.
+
+    Django's Atomic calls `connection.commit()` for every outermost transaction; an instance
+    attribute shadows the method for this request only (connections are per request context).
+    """
+    commits = _Commits()
+    wrapped = []
+    for conn in connections.all():
+
+        def counted(original=conn.commit):
+            commits.attempted += 1
+            return original()
+
+        conn.commit = counted
+        wrapped.append(conn)
+    try:
+        yield commits
+    finally:
+        for conn in wrapped:
+            conn.__dict__.pop("commit", None)
+
+
+def _buffer_body(request) -> bool:
+    """Keep the body in memory so a second run reads the same bytes; False if it cannot be kept."""
+    if request.method in _SAFE_METHODS:
+        return True
+    try:
+        request.body  # noqa: B018 - reading caches it on the request
+    except (RequestDataTooBig, RawPostDataException):
+        return False
+    return True
+
+
+def _note_unhandled_outage(sender, request=None, **kwargs):
+    # Django turned an exception into a 500 outside any view (e.g. saving the session after
+    # the view); the middleware above sees the note and answers 503 instead.
+    exc = sys.exc_info()[1]
+    if exc is not None and outage_cause(exc) is not None:
+        note_outage(exc)
+
+
+got_request_exception.connect(_note_unhandled_outage, dispatch_uid="gamebuddies.db_resilience")

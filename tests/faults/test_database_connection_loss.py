@@ -1,0 +1,95 @@
+"""A lost PostgreSQL connection is re-run once before commit, else a retryable 503 — never a 500.
+
+Faults are real: the test terminates the request's own PostgreSQL backend (pg_terminate_backend)
+just before a statement is sent, so psycopg meets a really dead connection.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from players.models import Player, PlayerStatusHistory
+from rooms.models import Room, RoomMember
+from tests.factories import make_room
+from tests.gameapi.conftest import ApiClient, assert_envelope, make_key
+
+from .pg import backend_killed_before, terminate_other_backends
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+ROOM_LOCK = 'FOR UPDATE'
+
+
+@pytest.fixture
+def api():
+    raw, _ = make_key()
+    return ApiClient(raw)
+
+
+def _status(api, room, seat, **body):
+    return api.post(f"/rooms/{room.room_code}/players/{seat.player.pk}/status", {"status": "connected", **body})
+
+
+def test_status_update_whose_connection_dies_before_commit_is_run_again_and_applied_once(api, caplog):
+    room, seats = make_room(players=2)
+    with caplog.at_level(logging.WARNING, "gamebuddies.db_resilience"), backend_killed_before(ROOM_LOCK) as left:
+        response = _status(api, room, seats[1], metadata={"seq": 1})
+    assert left["n"] == 0  # the fault really happened
+    assert response.status_code == 200, response.content
+    assert "running POST" in caplog.text and "once more" in caplog.text
+    assert Room.objects.get(pk=room.pk).version == room.version + 1
+    history = PlayerStatusHistory.objects.filter(room=room, player=seats[1].player)
+    assert [row.metadata for row in history] == [{"seq": 1}]
+
+
+def test_connection_lost_on_every_try_is_503_service_unavailable_retryable_with_retry_after(api):
+    room, seats = make_room(players=2)
+    with backend_killed_before(ROOM_LOCK, times=2):
+        response = _status(api, room, seats[1])
+    body = assert_envelope(response, "SERVICE_UNAVAILABLE", 503)
+    assert body["retryable"] is True and body["retryAfter"] >= 1
+    assert int(response["Retry-After"]) >= 1
+    assert Room.objects.get(pk=room.pk).version == room.version
+    assert not PlayerStatusHistory.objects.filter(room=room).exclude(reason__startswith="join").exists()
+
+
+@pytest.mark.urls("tests.faults.urls")
+def test_a_request_that_already_committed_is_not_run_again_but_answered_503():
+    response = Client().get("/api/test/commit-then-lose-connection")
+    assert response.status_code == 503
+    assert response.json()["code"] == "SERVICE_UNAVAILABLE" and response.json()["retryable"] is True
+    assert Player.objects.filter(display_name="committed once").count() == 1
+
+
+def test_room_creation_page_survives_a_lost_connection_and_seats_the_host_once():
+    client = Client(REMOTE_ADDR="198.51.100.20")
+    with backend_killed_before("INSERT INTO \"rooms\""):
+        response = client.post("/rooms/new", {"create-name": "Ann"})
+    assert response.status_code == 302, response.content[:500]
+    assert Room.objects.count() == 1 and RoomMember.objects.count() == 1
+
+
+def test_page_whose_database_stays_away_gets_a_plain_503_page_not_a_500():
+    client = Client(REMOTE_ADDR="198.51.100.21")
+    with backend_killed_before("INSERT INTO \"rooms\"", times=2):
+        response = client.post("/rooms/new", {"create-name": "Ann"})
+    assert response.status_code == 503
+    assert response["Content-Type"].startswith("text/html") and int(response["Retry-After"]) >= 1
+    assert b"nothing was changed" in response.content
+    assert Room.objects.count() == 0
+
+
+def test_pool_never_hands_out_a_connection_whose_backend_was_terminated(api, caplog):
+    room, seats = make_room(players=2)
+    # Fill the pool with idle connections, then kill every one of them.
+    assert _status(api, room, seats[1]).status_code == 200
+    connection.close()
+    assert terminate_other_backends() >= 1
+    with caplog.at_level(logging.WARNING, "gamebuddies.db_resilience"):
+        response = _status(api, room, seats[1], status="in_game", location="game")
+    assert response.status_code == 200, response.content
+    assert "once more" not in caplog.text  # served first time: no dead connection was handed out

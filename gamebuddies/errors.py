@@ -16,6 +16,9 @@ from django.core.exceptions import PermissionDenied
 from django.db import DataError, IntegrityError
 from django.http import Http404, JsonResponse
 
+from gamebuddies import metrics
+from gamebuddies.outages import note_outage, outage_cause
+
 logger = logging.getLogger(__name__)
 
 
@@ -157,6 +160,24 @@ class RateLimitedError(GameBuddiesError):
         return body
 
 
+class ServiceUnavailableError(GameBuddiesError):
+    """PostgreSQL or Redis could not do the work just now: nothing was changed, try again."""
+
+    code = "SERVICE_UNAVAILABLE"
+    status = 503
+    retryable = True
+    default_message = "The service is briefly unavailable; nothing was changed, please retry"
+
+    def __init__(self, message: str | None = None, *, retry_after: float = 1, **kwargs):
+        super().__init__(message, **kwargs)
+        self.retry_after = max(1, math.ceil(retry_after))
+
+    def envelope(self, request_id: str | None = None) -> dict[str, Any]:
+        body = super().envelope(request_id)
+        body["retryAfter"] = self.retry_after
+        return body
+
+
 class PayloadTooLargeError(GameBuddiesError):
     code = "PAYLOAD_TOO_LARGE"
     status = 413
@@ -182,9 +203,23 @@ def from_integrity_error(exc: IntegrityError) -> ConstraintViolationError:
     return ConstraintViolationError()
 
 
+def from_outage(exc: BaseException) -> ServiceUnavailableError | None:
+    """503 for a PostgreSQL or Redis fault (gamebuddies/outages.py), or None for anything else."""
+    cause = outage_cause(exc)
+    if cause is None:
+        return None
+    note_outage(exc)  # gamebuddies/db_resilience.py may run the whole request once more
+    logger.warning("%s unavailable: %s", cause, exc.__class__.__name__)
+    metrics.unavailable.labels(cause).inc()
+    return ServiceUnavailableError(f"The {cause} is briefly unavailable; nothing was changed, please retry")
+
+
 def as_platform_error(exc: BaseException) -> GameBuddiesError:
     if isinstance(exc, GameBuddiesError):
         return exc
+    outage = from_outage(exc)
+    if outage is not None:
+        return outage
     if isinstance(exc, IntegrityError):
         return from_integrity_error(exc)
     if isinstance(exc, DataError):
@@ -201,7 +236,7 @@ def as_platform_error(exc: BaseException) -> GameBuddiesError:
 def error_response(error: GameBuddiesError, request=None) -> JsonResponse:
     request_id = getattr(request, "request_id", None)
     response = JsonResponse(error.envelope(request_id), status=error.status)
-    if isinstance(error, RateLimitedError):
+    if isinstance(error, RateLimitedError | ServiceUnavailableError):
         response["Retry-After"] = str(error.retry_after)
     return response
 
@@ -244,7 +279,8 @@ def from_drf_exception(exc) -> GameBuddiesError:
     elif isinstance(exc, drf_exc.PermissionDenied):
         error = ForbiddenError()
     else:
-        if not isinstance(exc, GameBuddiesError | IntegrityError | DataError | Http404 | PermissionDenied):
+        known = GameBuddiesError | IntegrityError | DataError | Http404 | PermissionDenied
+        if not isinstance(exc, known) and outage_cause(exc) is None:
             logger.exception("unhandled API error", exc_info=exc)
         error = as_platform_error(exc)
     return error

@@ -78,6 +78,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "gamebuddies.middleware.RequestIdMiddleware",
+    # Re-runs a request whose database connection was lost before commit; outages answer 503.
+    "gamebuddies.db_resilience.DatabaseRetryMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -112,7 +114,8 @@ TEMPLATES = [
 # --- Database ---------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    # Health checks: the pool tests a connection before handing it out (gamebuddies/db_resilience.py).
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0, conn_health_checks=True)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # Django's psycopg 3 pool: one pool per worker process, shared by its threads.
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {

@@ -99,18 +99,27 @@ def recreate_database(pg_url: str, dbname: str) -> None:
 
 
 def seed(args, env: dict) -> dict:
+    needs_idle = "connections" in args.scenarios
+    idle = max(args.connections, args.churn) if needs_idle else 0
+    return seed_database(env, rooms=args.rooms, clients_per_room=args.clients_per_room, idle_seats=idle)
+
+
+def seed_database(
+    env: dict, *, rooms: int, clients_per_room: int, idle_seats: int = 0, game_end_sizes=(), game_end_rooms: int = 0
+) -> dict:
+    """Run bench/seed.py in its own process against the server's database; its JSON result."""
     out = ROOT / ".tmp" / f"bench-seed-{os.getpid()}.json"
     out.parent.mkdir(exist_ok=True)
-    needs_idle = "connections" in args.scenarios
     command = [
-        sys.executable, "-m", "bench.seed", "--rooms", str(args.rooms),
-        "--clients-per-room", str(args.clients_per_room),
-        "--idle-seats", str(max(args.connections, args.churn) if needs_idle else 0), "--out", str(out),
+        sys.executable, "-m", "bench.seed", "--rooms", str(rooms), "--clients-per-room", str(clients_per_room),
+        "--idle-seats", str(idle_seats), "--game-end-sizes", ",".join(str(size) for size in game_end_sizes),
+        "--game-end-rooms", str(game_end_rooms), "--out", str(out),
     ]  # fmt: skip
-    subprocess.run(command, cwd=ROOT, env=env, check=True)
-    data = json.loads(out.read_text())
-    out.unlink()  # it holds raw tokens and the API key
-    return data
+    try:
+        subprocess.run(command, cwd=ROOT, env=env, check=True)
+        return json.loads(out.read_text())
+    finally:
+        out.unlink(missing_ok=True)  # it holds raw tokens and the API key
 
 
 def environment() -> dict:

@@ -1,9 +1,10 @@
-"""Start the app under Uvicorn or Daphne as real worker processes, and watch what they cost.
+"""Start an ASGI app (GameBuddies or the floor) or the Node peer as real processes, and watch them.
 
-Uvicorn: one `--workers N` supervisor; its children are the workers (with N=1 the
-single process is the worker). Daphne has no worker mode, so N Daphne processes adopt
-one listening socket that this process opens (`--fd`): the kernel spreads connections
-over them the same way it does for Uvicorn's workers sharing the parent's socket.
+Uvicorn, `listen="shared"`: one `--workers N` supervisor; its children are the workers
+(with N=1 the single process is the worker). Uvicorn, `listen="reuseport"`: N processes
+(`bench/serve.py`), each with its own SO_REUSEPORT socket on the shared port and a private
+port of its own. Daphne has no worker mode, so N Daphne processes adopt one listening
+socket that this process opens (`--fd`). Node: one `node bench/peers/socketio/server.js`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 WS_MAX_BYTES = 16 * 1024
+GAMEBUDDIES_APP = "gamebuddies.asgi:application"
+NODE_PEER = ROOT / "bench" / "peers" / "socketio" / "server.js"
 
 
 def free_port() -> int:
@@ -36,6 +39,8 @@ class Server:
     port: int
     launched: list[subprocess.Popen] = field(default_factory=list)
     log_path: Path | None = None
+    # listen="reuseport": each worker's private port, in the order of `launched`.
+    worker_ports: list[int] = field(default_factory=list)
 
     @property
     def base_url(self) -> str:
@@ -66,11 +71,11 @@ class Server:
         return procs
 
 
-def server_command(kind: str, workers: int, port: int, fd: int | None) -> list[str]:
+def server_command(kind: str, workers: int, port: int, fd: int | None, app: str = GAMEBUDDIES_APP) -> list[str]:
     if kind == "uvicorn":
         bind = ["--fd", str(fd)] if fd is not None else ["--host", "127.0.0.1", "--port", str(port)]
         return [
-            sys.executable, "-m", "uvicorn", "gamebuddies.asgi:application", *bind, "--workers", str(workers),
+            sys.executable, "-m", "uvicorn", app, *bind, "--workers", str(workers),
             "--lifespan", "off", "--ws-per-message-deflate", "false", "--no-access-log",
             "--ws-max-size", str(WS_MAX_BYTES), "--backlog", "4096", "--log-level", "warning",
         ]  # fmt: skip
@@ -79,8 +84,10 @@ def server_command(kind: str, workers: int, port: int, fd: int | None) -> list[s
         # negotiate permessage-deflate, and the load generator never offers it.
         return [
             sys.executable, "-m", "daphne", "--fd", str(fd), "-v", "0",
-            "--websocket-max-message-size", str(WS_MAX_BYTES), "gamebuddies.asgi:application",
+            "--websocket-max-message-size", str(WS_MAX_BYTES), app,
         ]  # fmt: skip
+    if kind == "node":
+        return ["node", str(NODE_PEER), str(port)]
     raise ValueError(f"unknown server {kind}")
 
 
@@ -97,28 +104,54 @@ def _listener(port: int, reuse_port: bool) -> socket.socket:
 
 @contextmanager
 def running_server(
-    *, kind: str, workers: int, env: dict, log_dir: Path, listen: str = "shared", ready_timeout: float = 60.0
+    *,
+    kind: str,
+    workers: int,
+    env: dict,
+    log_dir: Path,
+    listen: str = "shared",
+    app: str = GAMEBUDDIES_APP,
+    ready_timeout: float = 60.0,
 ):
     """listen="shared": Uvicorn's own --workers (Daphne: N processes on one socket), which is how
     the app is run today. listen="reuseport": one socket per process, all bound to the port with
     SO_REUSEPORT, so the kernel hashes connections evenly over the processes; a few long-lived
-    keep-alive connections can otherwise all land on one worker (measured, docs/performance.md)."""
+    keep-alive connections can otherwise all land on one worker (measured, docs/performance.md).
+    kind="node": the Socket.IO peer, one process (its room state is in memory)."""
     port = free_port()
     server = Server(kind=kind, port=port, log_path=log_dir / f"server-{kind}-{port}.log")
     listeners: list[socket.socket] = []
     with open(server.log_path, "wb") as log:
-        if listen == "reuseport" or kind == "daphne":
+        if kind == "node":
+            workers = 1
+            server.launched.append(
+                subprocess.Popen(server_command(kind, 1, port, None), cwd=ROOT, env=env, stdout=log, stderr=log)
+            )
+        elif kind == "uvicorn" and listen == "reuseport":
+            for _ in range(workers):
+                shared = _listener(port, reuse_port=True)
+                private_port = free_port()
+                private = _listener(private_port, reuse_port=False)
+                listeners += [shared, private]
+                fds = [shared.fileno(), private.fileno()]
+                command = [sys.executable, "-m", "bench.serve", app, "--ws-max-size", str(WS_MAX_BYTES)]
+                command += [arg for fd in fds for arg in ("--fd", str(fd))]
+                server.launched.append(
+                    subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log, pass_fds=fds)
+                )
+                server.worker_ports.append(private_port)
+        elif kind == "daphne":
             shared = None if listen == "reuseport" else _listener(port, reuse_port=False)
             for _ in range(workers):
                 sock = shared or _listener(port, reuse_port=True)
                 if sock not in listeners:
                     listeners.append(sock)
-                command = server_command(kind, 1, port, sock.fileno())
+                command = server_command(kind, 1, port, sock.fileno(), app)
                 server.launched.append(
                     subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log, pass_fds=[sock.fileno()])
                 )
         else:
-            command = server_command(kind, workers, port, None)
+            command = server_command(kind, workers, port, None, app)
             server.launched.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log))
     try:
         _wait_ready(server, workers, ready_timeout)
@@ -138,17 +171,19 @@ def running_server(
 def _wait_ready(server: Server, workers: int, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     healthy = 0
+    # With private ports every worker is asked itself; otherwise a few answers in a row.
+    urls = [f"http://127.0.0.1:{port}/healthz" for port in server.worker_ports] or [f"{server.base_url}/healthz"]
     while time.monotonic() < deadline:
         for popen in server.launched:
             if popen.poll() is not None:
                 raise RuntimeError(f"server exited early:\n{server.log_path.read_text()[-3000:]}")
         try:
-            with urllib.request.urlopen(f"{server.base_url}/healthz", timeout=2) as response:
-                healthy += response.status == 200
+            for url in urls:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    healthy += response.status == 200
         except OSError:
             time.sleep(0.2)
             continue
-        # Every worker must be up, and a few answers in a row, before load starts.
         if healthy >= 3 * workers and len(server.workers()) >= workers:
             time.sleep(1.0)
             return

@@ -1,12 +1,16 @@
-"""The scenarios: broadcast, throughput, connections. Each returns a JSON-ready dict."""
+"""The scenarios: broadcast, throughput, connections, game_end. Each returns a JSON-ready dict."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import itertools
+from dataclasses import dataclass, field
 
+from ..lobby import LobbySocket
 from ..probes import CpuMeter, postgres_backends, redis_server_processes
 from ..profiling import Profiler
 from ..server import Server
+
+INDEX_BLOCK = 1_000_000  # update indices of one load run; the status body carries them as metadata.n
 
 
 @dataclass
@@ -14,9 +18,26 @@ class Context:
     server: Server
     seed: dict
     args: object
-    dbname: str
+    dbname: str | None
     redis_url: str
     profiler: Profiler | None = None
+    # The socket client: LobbySocket (GameBuddies, floor) or SocketIOSocket (the Node peer).
+    socket_class: type = LobbySocket
+    # Durability checks around each measured load run (GameBuddies only): bench/checks.py.
+    checks: object | None = None
+    # Counts what the server sends to PostgreSQL (game_end): bench/pgproxy.py.
+    query_counter: object | None = None
+    _blocks: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    def first_index(self) -> int:
+        """A fresh block of update indices, so no two runs against one database share one."""
+        return next(self._blocks) * INDEX_BLOCK
+
+    async def checks_start(self) -> object:
+        return await self.checks.start() if self.checks is not None else None
+
+    async def checks_finish(self, token: object, results: list) -> dict | None:
+        return await self.checks.finish(token, results) if self.checks is not None else None
 
     def profile_start(self, seconds: float) -> None:
         if self.profiler is not None:
@@ -29,7 +50,7 @@ class Context:
         return CpuMeter(
             {
                 "server": self.server.processes,
-                "postgres": lambda: postgres_backends(self.dbname),
+                "postgres": lambda: postgres_backends(self.dbname) if self.dbname else [],
                 "redis": redis_server_processes,
             }
         )
@@ -39,8 +60,10 @@ def cpu_per_update(cpu: dict, updates: int) -> dict:
     """Milliseconds of CPU per successful update, by process group."""
     if not updates:
         return {}
-    return {
+    per = {
         name: round(cpu[name] * 1000 / updates, 3)
         for name in ("server", "postgres", "redis", "generator")
         if cpu.get(name) is not None
     }
+    per["server_postgres_redis"] = round(sum(per.get(name, 0.0) for name in ("server", "postgres", "redis")), 3)
+    return per

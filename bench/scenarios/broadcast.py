@@ -67,7 +67,8 @@ async def sample_rss(ctx: Context, peak: list[int], stop: asyncio.Event) -> None
         await asyncio.sleep(0.5)
 
 
-async def run(ctx: Context) -> dict:
+async def run(ctx: Context, rates: list[float] | None = None) -> dict:
+    """One set of sockets, then one measured window per rate (args.rate alone: the flat result)."""
     args = ctx.args
     rooms = [{**room, "seats": room["seats"][: args.clients_per_room]} for room in ctx.seed["rooms"][: args.rooms]]
     rss_before = rss_bytes(ctx.server.workers())
@@ -77,7 +78,7 @@ async def run(ctx: Context) -> dict:
     pairs = []
     for room in rooms:
         for seat in room["seats"]:
-            sock = LobbySocket(room["code"], seat["player_id"])
+            sock = ctx.socket_class(room["code"], seat["player_id"])
             sockets_by_room.setdefault(room["code"], []).append(sock)
             pairs.append((sock, seat["token"]))
     connect = await open_many(pairs, ctx.server.ws_url, concurrency=50)
@@ -93,19 +94,48 @@ async def run(ctx: Context) -> dict:
         if use_http
         else SocketWriter({s.player_id: s for s in live})
     )
+    measured = {}
+    for rate in rates or [args.rate]:
+        measured[f"{rate:g}"] = await measure(ctx, writer, rooms, sockets_by_room, live, rate, rss_connected)
+    await writer.aclose()
+    dropped_sockets = sum(1 for s in live if s.closed)
+    await asyncio.gather(*(s.close() for socks in sockets_by_room.values() for s in socks))
+    common = {
+        "write_path": writer.mode,
+        "write_path_note": why,
+        "sockets": {**connect, "closed_during_run": dropped_sockets},
+        "snapshot_bytes": max((s.state_bytes for s in live), default=None),
+        "memory": {
+            "server_rss_before_mb": round(rss_before / 2**20, 1),
+            "server_rss_connected_mb": round(rss_connected / 2**20, 1),
+            "rss_per_socket_kb": round((rss_connected - rss_before) / 1024 / len(live), 1) if live else None,
+        },
+        "redis_clients_before": redis_before,
+    }
+    if rates is None:
+        only = next(iter(measured.values()))
+        return {**common, **only, "memory": {**common["memory"], **only.pop("memory")}}
+    return {**common, "rates": measured}
+
+
+async def measure(ctx: Context, writer, rooms, sockets_by_room, live, rate: float, rss_connected: int) -> dict:
+    """Warm up, then `duration` seconds at `rate` updates/s, then wait for the deliveries."""
+    args = ctx.args
     warmup = min(3.0, max(1.0, args.duration / 4))
-    await open_loop(writer, rooms, args.rate, warmup, first_index=10_000_000)
+    await open_loop(writer, rooms, rate, warmup, first_index=ctx.first_index())
     await asyncio.sleep(1.0)
 
     for sock in live:
+        sock.arrivals.clear()
         sock.recording = True
     peak = [rss_connected]
     stop = asyncio.Event()
     sampler = asyncio.create_task(sample_rss(ctx, peak, stop))
+    checks = await ctx.checks_start()
     meter = ctx.cpu_meter()
     meter.start()
     ctx.profile_start(args.duration)
-    results, schedule = await open_loop(writer, rooms, args.rate, args.duration, first_index=1)
+    results, schedule = await open_loop(writer, rooms, rate, args.duration, first_index=ctx.first_index())
     drain = await wait_delivered(results, sockets_by_room)
     cpu = meter.stop()
     profile = ctx.profile_stop()
@@ -115,28 +145,21 @@ async def run(ctx: Context) -> dict:
         sock.recording = False
     redis_during = redis_clients(ctx.redis_url, ctx.server.processes())
 
-    delivery = analyse(results, {code: [s for s in socks if s in live] for code, socks in sockets_by_room.items()})
+    alive = set(live)
+    delivery = analyse(results, {code: [s for s in socks if s in alive] for code, socks in sockets_by_room.items()})
     writes = write_summary(results)
-    await writer.aclose()
-    dropped_sockets = sum(1 for s in live if s.closed)
-    await asyncio.gather(*(s.close() for socks in sockets_by_room.values() for s in socks))
+    verified = await ctx.checks_finish(checks, results)
     return {
-        "write_path": writer.mode,
-        "write_path_note": why,
-        "sockets": {**connect, "closed_during_run": dropped_sockets},
+        "rate": rate,
         "updates": writes,
         "schedule": schedule,
         "drain_seconds": round(drain, 3),
         **delivery,
         "cpu_seconds": cpu,
         "cpu_ms_per_update": cpu_per_update(cpu, writes["ok"]),
-        "memory": {
-            "server_rss_before_mb": round(rss_before / 2**20, 1),
-            "server_rss_connected_mb": round(rss_connected / 2**20, 1),
-            "server_rss_peak_mb": round(peak[0] / 2**20, 1),
-            "rss_per_socket_kb": round((rss_connected - rss_before) / 1024 / len(live), 1) if live else None,
-        },
-        "redis_clients": {"before": redis_before, "during": redis_during},
+        "memory": {"server_rss_peak_mb": round(peak[0] / 2**20, 1)},
+        "redis_clients_during": redis_during,
+        **({"checks": verified} if verified else {}),
         "loadavg_after": loadavg(),
         **({"profile": profile} if profile else {}),
     }

@@ -2,7 +2,8 @@
 
 Reports connects/s, server RSS before / at peak / after close (trap 6: memory that is
 never returned) and Redis client counts before / during / after, including after a
-burst of connect-disconnect churn (trap 5: leaked Redis connections).
+burst of connect-disconnect churn (trap 5: leaked Redis connections). With
+`args.held_broadcast_rates`, the broadcast scenario runs while the idle sockets are held.
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ from __future__ import annotations
 import asyncio
 import time
 
-from ..lobby import LobbySocket, open_many
+from ..lobby import open_many
 from ..probes import loadavg, redis_clients, rss_bytes
-from . import Context
+from . import Context, broadcast
 
 
 async def wait_calm(ctx: Context, limit: float = 90.0) -> float:
@@ -35,7 +36,7 @@ async def run(ctx: Context) -> dict:
     rss_before = rss_bytes(workers)
     redis_before = redis_clients(ctx.redis_url, ctx.server.processes())
 
-    pairs = [(LobbySocket(code, seat["player_id"]), seat["token"]) for code, seat in seats]
+    pairs = [(ctx.socket_class(code, seat["player_id"]), seat["token"]) for code, seat in seats]
     peak = [rss_before]
     done = asyncio.Event()
 
@@ -55,6 +56,9 @@ async def run(ctx: Context) -> dict:
     await watcher
     profile = ctx.profile_stop()
     peak[0] = max(peak[0], rss_held)
+    rates = getattr(args, "held_broadcast_rates", None)
+    while_held = await broadcast.run(ctx, rates=rates) if rates else None
+    still_open_after = sum(1 for sock, _ in pairs if not sock.closed)
 
     closing = time.perf_counter()
     await asyncio.gather(*(sock.close() for sock, _ in pairs))
@@ -63,7 +67,7 @@ async def run(ctx: Context) -> dict:
     rss_after = rss_bytes(workers)
     redis_after = redis_clients(ctx.redis_url, ctx.server.processes())
 
-    churn_pairs = [(LobbySocket(code, seat["player_id"]), seat["token"]) for code, seat in seats[: args.churn]]
+    churn_pairs = [(ctx.socket_class(code, seat["player_id"]), seat["token"]) for code, seat in seats[: args.churn]]
     churn = await open_many(churn_pairs, ctx.server.ws_url, concurrency=args.connect_concurrency, timeout=30)
     await asyncio.gather(*(sock.close() for sock, _ in churn_pairs))
     await wait_calm(ctx)
@@ -93,6 +97,7 @@ async def run(ctx: Context) -> dict:
             "after_churn": redis_after_churn,
         },
         "churn": {"sockets": len(churn_pairs), **churn},
+        **({"broadcast_while_held": while_held, "still_open_after_broadcast": still_open_after} if rates else {}),
         "loadavg_after": loadavg(),
         **({"profile": profile} if profile else {}),
     }

@@ -51,22 +51,25 @@ async def run(ctx: Context) -> dict:
             ctx.server.base_url, ctx.seed["api_key"]["key"], max_connections=args.senders, client=args.http_client
         )
     else:
-        pairs = [(LobbySocket(room["code"], s["player_id"]), s["token"]) for room in rooms for s in room["seats"]]
+        pairs = [(ctx.socket_class(room["code"], s["player_id"]), s["token"]) for room in rooms for s in room["seats"]]
         connect = await open_many(pairs, ctx.server.ws_url, concurrency=50)
         sockets = [sock for sock, _ in pairs if not sock.closed]
         writer = SocketWriter({s.player_id: s for s in sockets})
         await asyncio.sleep(2)
 
-    await closed_loop(writer, seats, args.senders, min(3.0, max(1.0, args.duration / 4)), first_index=10_000_000)
+    warmup = min(3.0, max(1.0, args.duration / 4))
+    await closed_loop(writer, seats, args.senders, warmup, first_index=ctx.first_index())
+    checks = await ctx.checks_start()
     meter = ctx.cpu_meter()
     meter.start()
     ctx.profile_start(args.duration)
-    results, elapsed = await closed_loop(writer, seats, args.senders, args.duration, first_index=1)
+    results, elapsed = await closed_loop(writer, seats, args.senders, args.duration, first_index=ctx.first_index())
     cpu = meter.stop()
     profile = ctx.profile_stop()
     await writer.aclose()
     await asyncio.gather(*(s.close() for s in sockets))
     writes = write_summary(results)
+    verified = await ctx.checks_finish(checks, results)
     return {
         "write_path": writer.mode,
         "write_path_note": why,
@@ -78,6 +81,7 @@ async def run(ctx: Context) -> dict:
         "updates": writes,
         "cpu_seconds": cpu,
         "cpu_ms_per_update": cpu_per_update(cpu, writes["ok"]),
+        **({"checks": verified} if verified else {}),
         "loadavg_after": loadavg(),
         **({"profile": profile} if profile else {}),
     }

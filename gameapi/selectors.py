@@ -8,12 +8,13 @@ import uuid
 from datetime import datetime
 
 from django.core.cache import cache
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from gamebuddies.errors import InvalidApiKeyError, NotFoundError, ValidationError
 
 from .keys import KEY_PREFIX, hash_key, is_well_formed
-from .models import ApiKey
+from .models import ApiKey, Scope
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +27,20 @@ def api_key_is_usable(key: ApiKey, *, now: datetime | None = None) -> bool:
     if key.expires_at is not None and key.expires_at <= now:
         return False
     return key.grace_until is None or key.grace_until > now
+
+
+def api_key_can_own_webhooks(key: ApiKey, *, now: datetime | None = None) -> bool:
+    """May a webhook endpoint be attached to this key? Usable, not rotated out (its endpoints
+    moved to the successor), and holding the webhooks scope."""
+    return api_key_is_usable(key, now=now) and key.grace_until is None and Scope.WEBHOOKS in (key.scopes or [])
+
+
+def webhook_key_choices() -> QuerySet[ApiKey]:
+    """The keys the admin's webhook endpoint form may offer (the rule above, as a queryset)."""
+    candidates = ApiKey.objects.filter(is_active=True, grace_until__isnull=True).order_by("service_name", "pk")
+    return ApiKey.objects.filter(pk__in=[k.pk for k in candidates if api_key_can_own_webhooks(k)]).order_by(
+        "service_name", "pk"
+    )
 
 
 KEY_CACHE_SECONDS = 60

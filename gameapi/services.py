@@ -21,6 +21,7 @@ from . import conf
 from .keys import display_prefix, generate_key, hash_key
 from .models import ALL_SCOPES, ApiKey
 from .selectors import api_key_is_usable, forget_cached_key
+from .webhooks.services import webhook_deliveries_cancel_for_key, webhook_endpoints_follow_rotation
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +117,7 @@ def api_key_rotate(*, api_key: ApiKey, grace_days: int | None = None, actor: Act
     )
     old.grace_until = timezone.now() + timedelta(days=grace)
     old.save(update_fields=["grace_until"])
+    webhook_endpoints_follow_rotation(old=old, new=issued.api_key)
     transaction.on_commit(lambda: forget_cached_key(old))
     logger.info("API key %s rotated to %s", old.key_prefix, issued.api_key.key_prefix)
     return issued
@@ -123,7 +125,9 @@ def api_key_rotate(*, api_key: ApiKey, grace_days: int | None = None, actor: Act
 
 def api_key_revoke(*, api_key: ApiKey, actor: Actor = PLATFORM) -> None:
     require_staff_permission(actor, "gameapi.revoke_apikey")
-    ApiKey.objects.filter(pk=api_key.pk).update(is_active=False)
+    with transaction.atomic():
+        ApiKey.objects.filter(pk=api_key.pk).update(is_active=False)
+        webhook_deliveries_cancel_for_key(api_key=api_key, reason="API key revoked")
     forget_cached_key(api_key)
     logger.info("API key %s revoked", api_key.key_prefix)
 

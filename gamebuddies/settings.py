@@ -275,7 +275,14 @@ WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", 5))
 WEBHOOK_RETRY_WINDOW_SECONDS = env_int("WEBHOOK_RETRY_WINDOW_SECONDS", 86400)
 # Fernet keys for webhook secrets at rest (first encrypts; all decrypt). Default: derived from SECRET_KEY.
 WEBHOOK_ENCRYPTION_KEYS = env_list("WEBHOOK_ENCRYPTION_KEYS", [])
+# One total deadline per attempt: DNS lookup, connect, TLS, response headers and (capped) body.
 
+# Attempts run on sender threads (per worker process), at most WEBHOOK_ENDPOINT_CONCURRENCY
+# at once per endpoint across all workers; a worker task waits this long for them, then
+# moves on to other rooms (gameapi/webhooks/senders.py).
+WEBHOOK_SENDER_THREADS = env_int("WEBHOOK_SENDER_THREADS", 8)
+WEBHOOK_ENDPOINT_CONCURRENCY = env_int("WEBHOOK_ENDPOINT_CONCURRENCY", 2)
+WEBHOOK_DISPATCH_WAIT_SECONDS = float(os.environ.get("WEBHOOK_DISPATCH_WAIT_SECONDS", 0.5))
 # --- REST API ---------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],

@@ -31,6 +31,11 @@ class WebhookEndpoint(models.Model):
     event_types = models.JSONField(default=list, blank=True, help_text="Empty means every event type.")
     is_active = models.BooleanField(default=True)
     failing_since = models.DateTimeField(null=True, blank=True, help_text="Set when a delivery was given up.")
+    # The endpoint's own backoff: after a failed or timed-out attempt no delivery (of any room)
+    # goes to it before backoff_until, so a slow or broken receiver costs one attempt per
+    # backoff step, not one per queued delivery.
+    consecutive_failures = models.PositiveIntegerField(default=0, editable=False)
+    backoff_until = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -48,6 +53,7 @@ class DeliveryStatus(models.TextChoices):
     PENDING = "pending"
     DELIVERED = "delivered"
     FAILED = "failed"  # gave up after the retry window
+    CANCELLED = "cancelled"  # its endpoint was switched off or its key revoked before it went out
 
 
 class WebhookDelivery(models.Model):
@@ -63,6 +69,7 @@ class WebhookDelivery(models.Model):
     next_attempt_at = models.DateTimeField(default=timezone.now)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=100, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

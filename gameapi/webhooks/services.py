@@ -11,7 +11,8 @@ from gamebuddies.errors import ValidationError
 from rooms.permissions import require_staff_permission
 
 from ..models import ApiKey, Scope
-from .delivery import redeliver
+from ..selectors import api_key_can_own_webhooks
+from .delivery import cancel_pending, redeliver
 from .models import WEBHOOK_EVENT_TYPES, WebhookDelivery, WebhookEndpoint
 from .outbound import safe_addresses
 from .outbox import invalidate_endpoint_cache
@@ -38,6 +39,8 @@ def clean_event_types(event_types) -> list[str]:
 def webhook_endpoint_create(*, api_key: ApiKey, url: str, event_types=None) -> CreatedEndpoint:
     if Scope.WEBHOOKS not in api_key.scopes:
         raise ValidationError("The API key needs the webhooks scope", field="apiKey")
+    if not api_key_can_own_webhooks(api_key):
+        raise ValidationError("The API key is revoked, expired or rotated out; use its successor", field="apiKey")
     safe_addresses(url)  # refuse private targets now; delivery checks again against fresh DNS
     secret = new_webhook_secret()
     with transaction.atomic():
@@ -52,8 +55,26 @@ def webhook_endpoint_create(*, api_key: ApiKey, url: str, event_types=None) -> C
 
 
 def webhook_endpoint_deactivate(*, endpoint: WebhookEndpoint) -> None:
-    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(is_active=False)
-    invalidate_endpoint_cache()
+    """Switch an endpoint off: nothing more is queued for it, and what is queued is cancelled."""
+    with transaction.atomic():
+        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(is_active=False)
+        cancel_pending(endpoints=[endpoint.pk], reason="endpoint deactivated")
+        transaction.on_commit(invalidate_endpoint_cache)
+
+
+def webhook_deliveries_cancel_for_key(*, api_key: ApiKey, reason: str) -> int:
+    """The key no longer speaks for its endpoints (revoked): their pending deliveries are cancelled."""
+    with transaction.atomic():
+        cancelled = cancel_pending(endpoints=WebhookEndpoint.objects.filter(api_key=api_key), reason=reason)
+        transaction.on_commit(invalidate_endpoint_cache)
+    return cancelled
+
+
+def webhook_endpoints_follow_rotation(*, old: ApiKey, new: ApiKey) -> int:
+    """On rotation the endpoints move to the successor key, so they keep receiving after the grace ends."""
+    moved = WebhookEndpoint.objects.filter(api_key=old).update(api_key=new)
+    transaction.on_commit(invalidate_endpoint_cache)
+    return moved
 
 
 # --- Staff changes from the admin: each checks the staff member's permission. -------------

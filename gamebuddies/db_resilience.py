@@ -27,7 +27,7 @@ from contextlib import contextmanager
 
 from django.core.exceptions import RequestDataTooBig
 from django.core.signals import got_request_exception
-from django.db import close_old_connections, connections
+from django.db import connections
 from django.http import HttpResponse
 from django.http.request import RawPostDataException
 from django.template.loader import render_to_string
@@ -66,7 +66,7 @@ class DatabaseRetryMiddleware:
         outage = take_noted_outage()
         if outage is None or response.status_code < 500:
             return response
-        close_old_connections()  # a broken connection goes back to the pool, which drops it
+        _drop_broken_connections()
         if replayable and commits.attempted == 0 and is_connection_lost(outage):
             logger.warning(
                 "database connection lost before commit; running %s %s once more", request.method, request.path
@@ -75,7 +75,7 @@ class DatabaseRetryMiddleware:
             outage = take_noted_outage()
             if outage is None or response.status_code < 500:
                 return response
-            close_old_connections()
+            _drop_broken_connections()
         if response.status_code != 503:
             # Raised where no handler could answer (e.g. a middleware after the view).
             response = unavailable_response(request, as_platform_error(outage))
@@ -113,6 +113,14 @@ def _counting_commits():
     finally:
         for conn in wrapped:
             conn.__dict__.pop("commit", None)
+
+
+def _drop_broken_connections() -> None:
+    """Hand a connection that failed and no longer answers back to the pool, which discards it
+    (a failed transaction already had Django take a fresh one)."""
+    for conn in connections.all(initialized_only=True):
+        if conn.connection is not None and conn.errors_occurred and not conn.in_atomic_block and not conn.is_usable():
+            conn.close()
 
 
 def _buffer_body(request) -> bool:

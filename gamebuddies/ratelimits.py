@@ -3,6 +3,11 @@
 Built on django-ratelimit's `get_usage`, so every worker process counts in the same
 Redis keys. Keys are explicit values (a client IP, an API key id), never guessed
 from a request by the library, so the same limit works for a WebSocket scope.
+
+While Redis is away, every limit keeps working on a per-process counter with the same
+fixed windows (so a client gets at most the limit per process until Redis is back);
+the switch is logged once per outage and each fallback decision is counted in
+gamebuddies_fallback_limiter_total.
 """
 
 from __future__ import annotations
@@ -11,10 +16,13 @@ import ipaddress
 from contextlib import contextmanager
 
 from django.conf import settings
+from django.core.cache.backends.locmem import LocMemCache
+from django_ratelimit import core as ratelimit_core
 from django_ratelimit.core import get_usage
 
 from gamebuddies import metrics
 from gamebuddies.errors import RateLimitedError
+from gamebuddies.outages import REDIS_ERRORS, Outage
 
 CODE_GUESS_GROUP = "room-code-guess"
 
@@ -25,8 +33,39 @@ class _Subject:
     method = "GET"
 
 
+shared_limits = Outage("Shared rate limits (Redis)", "limits are counted per process until it is back")
+_local_counts = LocMemCache("gamebuddies-fallback-limiter", {"OPTIONS": {"MAX_ENTRIES": 100_000}})
+
+
 def _usage(*, group: str, value: str, rate: str, increment: bool) -> dict | None:
-    return get_usage(_Subject(), group=group, key=lambda _g, _r: value, rate=rate, increment=increment)
+    try:
+        usage = get_usage(_Subject(), group=group, key=lambda _g, _r: value, rate=rate, increment=increment)
+    except REDIS_ERRORS as exc:
+        shared_limits.failed(exc)
+        metrics.fallback_limiter.inc()
+        return _local_usage(group=group, value=value, rate=rate, increment=increment)
+    shared_limits.recovered()
+    return usage
+
+
+def _local_usage(*, group: str, value: str, rate: str, increment: bool) -> dict:
+    """get_usage's answer, counted in this process: django-ratelimit's own rate parsing and
+    fixed windows (and its clock), so a window means the same thing on both paths."""
+    limit, period = ratelimit_core._split_rate(rate)
+    window = ratelimit_core._get_window(value, period)
+    key = f"{group}:{limit}/{period}:{value}:{window}"
+    if not increment:
+        count = _local_counts.get(key, 0)
+    elif _local_counts.add(key, 1, period + ratelimit_core.EXPIRATION_FUDGE):
+        count = 1
+    else:
+        try:
+            count = _local_counts.incr(key)
+        except ValueError:  # expired a moment ago: a new window
+            _local_counts.set(key, 1, period + ratelimit_core.EXPIRATION_FUDGE)
+            count = 1
+    time_left = window - int(ratelimit_core.time.time())
+    return {"count": count, "limit": limit, "should_limit": count > limit, "time_left": time_left}
 
 
 def hit(*, group: str, value: str, rate: str) -> None:

@@ -167,7 +167,8 @@ if REDIS_URL:
     # broadcast at a far lower p99 than the list-based RedisChannelLayer, which silently
     # drops messages past its per-channel capacity. CHANNEL_LAYER=core switches back.
     _layer_backend = {
-        "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        # channels_redis's pub/sub layer with reconnect options (gamebuddies/channel_layer.py).
+        "pubsub": "gamebuddies.channel_layer.ResilientRedisPubSubChannelLayer",
         "core": "channels_redis.core.RedisChannelLayer",
     }[os.environ.get("CHANNEL_LAYER", "pubsub")]
     CHANNEL_LAYERS = {

@@ -8,7 +8,8 @@ Per-connection state is kept to a few attributes so idle sockets stay cheap.
 Close codes: 4401 not authenticated (no valid session, or no `auth` within the
 timeout), 4403 session for another room, 4003 seat removed (kicked or left), 4404
 unknown room code, 4410 room closed, 4429 rate limited (message flood or code
-guessing), 4009 message too large (Uvicorn's --ws-max-size closes with 1009 first).
+guessing), 4009 message too large (Uvicorn's --ws-max-size closes with 1009 first),
+4503 PostgreSQL or Redis briefly unavailable while seating the socket (reconnect later).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from gamebuddies.errors import (
     as_platform_error,
 )
 from gamebuddies.logging import log_context
+from gamebuddies.outages import outage_cause
 from gamebuddies.ratelimits import client_ip_from_scope, code_lookup_guard
 from gamebuddies.validation import loads_json
 from players.cookies import tokens_from_scope
@@ -67,6 +69,7 @@ CLOSE_NOT_FOUND = 4404
 CLOSE_ROOM_CLOSED = 4410
 CLOSE_RATE_LIMITED = 4429
 CLOSE_TOO_LARGE = 4009  # 1009 where the server can send it; Daphne only allows 1000/3000-4999
+CLOSE_UNAVAILABLE = 4503  # the client's usual reconnect (with backoff, then sync) is the answer
 
 
 class TokenBucket:
@@ -96,11 +99,32 @@ class RoomConsumer(AsyncWebsocketConsumer):
     seat_removed = False
     closing = False
 
+    async def __call__(self, scope, receive, send):
+        try:
+            return await super().__call__(scope, receive, send)
+        except Exception as exc:
+            # Redis refused the socket's own channel before `connect` ran: answer the handshake
+            # with the 503 envelope and 4503 (the client reconnects) rather than an HTTP 500.
+            if outage_cause(exc) is None or hasattr(self, "room_code"):
+                raise
+            await receive()  # websocket.connect
+            await send({"type": "websocket.accept"})
+            error = {"type": "error", **as_platform_error(exc).envelope()}
+            await send({"type": "websocket.send", "text": json.dumps(error)})
+            await send({"type": "websocket.close", "code": CLOSE_UNAVAILABLE})
+
     async def connect(self):
         self.room_code = normalize_room_code(self.scope["url_route"]["kwargs"]["code"])
         self.bucket = TokenBucket(settings.WS_MESSAGES_PER_SECOND, settings.WS_MESSAGE_BURST)
         self.location = Location.GAME if _query_flag(self.scope, "client") == "game" else Location.LOBBY
         await self.accept()
+        try:
+            await self._seat_from_scope()
+        except Exception as exc:
+            if not await self._closed_for_outage(exc):
+                raise
+
+    async def _seat_from_scope(self):
         # The socket route is a code lookup like the pages: same per-IP guessing limit.
         refusal = await in_db_thread(_room_code_refusal)(code=self.room_code, ip=client_ip_from_scope(self.scope))
         if refusal is not None:
@@ -116,6 +140,15 @@ class RoomConsumer(AsyncWebsocketConsumer):
             self._auth_timer = asyncio.get_running_loop().call_later(
                 settings.WS_AUTH_TIMEOUT_SECONDS, lambda: asyncio.ensure_future(self._auth_timeout())
             )
+
+    async def _closed_for_outage(self, exc) -> bool:
+        """PostgreSQL or Redis failed while seating this socket: send the 503 envelope and close
+        with 4503, so the client reconnects after a pause. False for anything else (a bug)."""
+        if outage_cause(exc) is None:
+            return False
+        await self._send_json({"type": "error", **as_platform_error(exc).envelope()})
+        await self._close(CLOSE_UNAVAILABLE)
+        return True
 
     async def _auth_timeout(self):
         if self.player_id is None and not self.closing:
@@ -159,7 +192,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if timer:
             timer.cancel()
         if self.group:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+            try:
+                await self.channel_layer.group_discard(self.group, self.channel_name)
+            except Exception as exc:  # Redis away: the seat is still marked disconnected below
+                if outage_cause(exc) is None:
+                    raise
         if self.player_id is None:
             return
         metrics.websocket_connections.dec()
@@ -205,7 +242,12 @@ class RoomConsumer(AsyncWebsocketConsumer):
             if message.type != "auth":
                 await self._close(CLOSE_UNAUTHENTICATED)
                 return
-            version = await self._authenticate(message.data.get("token"))
+            try:
+                version = await self._authenticate(message.data.get("token"))
+            except Exception as exc:
+                if not await self._closed_for_outage(exc):
+                    raise
+                return
             if version is not None:
                 await self._ack(message.request_id, version=version)
             return

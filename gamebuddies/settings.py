@@ -256,6 +256,10 @@ IN_GAME_HEARTBEAT_TIMEOUT_SECONDS = env_int("IN_GAME_HEARTBEAT_TIMEOUT_SECONDS",
 LOBBY_PRESENCE_TIMEOUT_SECONDS = env_int("LOBBY_PRESENCE_TIMEOUT_SECONDS", 45)
 HEARTBEAT_INTERVAL_MS = env_int("HEARTBEAT_INTERVAL_MS", 30000)
 PLAYER_SESSION_DAYS = env_int("PLAYER_SESSION_DAYS", 7)
+# Retention (rooms/services/retention.py, gameapi/retention.py; run by run_worker): finished and
+# abandoned rooms, with their events, history, game states and sessions, and API request-log rows.
+ROOM_RETENTION_DAYS = env_int("ROOM_RETENTION_DAYS", 30)
+API_REQUEST_RETENTION_DAYS = env_int("API_REQUEST_RETENTION_DAYS", 30)
 PLAYER_COOKIE_NAME = "gb_player"
 WS_MAX_MESSAGE_BYTES = env_int("WS_MAX_MESSAGE_BYTES", 16 * 1024)
 WS_MESSAGES_PER_SECOND = float(os.environ.get("WS_MESSAGES_PER_SECOND", 10))

@@ -16,14 +16,16 @@ WORKERS = 4
 export GB_MAKE_STARTED := $(shell date +%s.%N)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run run-real test lint demo-data
+.PHONY: help venv run run-real test lint demo-data bench bench-quick
 
 help:
 	@echo "make run        serve the app on http://$(HOST):$(PORT) (SQLite, in-memory layer; no services needed)"
 	@echo "make test       whole test suite: PostgreSQL+Redis pass, then SQLite pass"
-	@echo "make run-real   serve with WORKERS=$(WORKERS) Uvicorn workers; needs DATABASE_URL and REDIS_URL"
+	@echo "make run-real   nginx in front of WORKERS=$(WORKERS) Uvicorn processes; needs DATABASE_URL, REDIS_URL, nginx"
 	@echo "make lint       ruff check ."
 	@echo "make demo-data  (re)load the demo catalog games"
+	@echo "make bench      floor vs Socket.IO peer vs GameBuddies, one table (<10 min; PostgreSQL+Redis on 127.0.0.1)"
+	@echo "make bench-quick the same comparison as a smoke run (<2 min)"
 
 venv:
 	@if [ -z "$(PYTHON)" ]; then echo "setup: Python 3.11 is needed and none was found: install python3.11" >&2; exit 1; fi
@@ -33,7 +35,7 @@ run: venv
 	@$(VENV_PYTHON) scripts/run.py --host $(HOST) --port $(PORT)
 
 run-real: venv
-	@$(VENV_PYTHON) scripts/run.py --host $(HOST) --port $(PORT) --workers $(WORKERS)
+	@$(VENV_PYTHON) scripts/run.py --real --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 test: venv
 	@$(VENV_PYTHON) scripts/test.py
@@ -43,3 +45,11 @@ lint: venv
 
 demo-data: venv
 	@$(VENV_PYTHON) manage.py load_demo_data
+
+# The benchmark (bench/README.md): npm ci for the Node peer when needed; results in bench/results/;
+# more options through BENCH_ARGS, e.g. make bench BENCH_ARGS="--targets floor,product --duration 20".
+bench: venv
+	@$(VENV_PYTHON) bench/compare.py $(BENCH_ARGS)
+
+bench-quick: venv
+	@$(VENV_PYTHON) bench/compare.py --quick $(BENCH_ARGS)

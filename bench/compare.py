@@ -46,7 +46,7 @@ FLOOR_APP = "bench.floor.asgi:application"
 PEER_DIR = ROOT / "bench" / "peers" / "socketio"
 RESULTS_DIR = ROOT / "bench" / "results"
 QUICK = {
-    "rooms": 20, "duration": 3.0, "connections": 300, "churn": 50, "game_end_rooms": 2, "quiet_wait": 5.0,
+    "rooms": 10, "duration": 2.0, "connections": 200, "churn": 20, "game_end_rooms": 1, "quiet_wait": 0.0,
 }  # fmt: skip
 
 

@@ -80,6 +80,8 @@ def main(paths: list[str]) -> None:
         rows = []
         for path in files:
             data = json.loads(path.read_text())
+            if "results" not in data:
+                continue  # a comparison (compare.py): its own table, `compare.py --table FILE`
             result = data["results"].get(scenario)
             if result:
                 rows.append(ROWS[scenario](path.stem.split("-")[0], data["config"], result))

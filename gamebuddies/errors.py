@@ -209,7 +209,7 @@ def from_outage(exc: BaseException) -> ServiceUnavailableError | None:
     if cause is None:
         return None
     note_outage(exc)  # gamebuddies/db_resilience.py may run the whole request once more
-    logger.warning("%s unavailable: %s", cause, exc.__class__.__name__)
+    logger.info("%s unavailable: %s", cause, exc.__class__.__name__)
     metrics.unavailable.labels(cause).inc()
     return ServiceUnavailableError(f"The {cause} is briefly unavailable; nothing was changed, please retry")
 

@@ -1,13 +1,26 @@
-"""Cross-cutting endpoints: liveness for load balancers and test harnesses."""
+"""Cross-cutting endpoints: liveness and readiness for load balancers, metrics for the scraper."""
 
-from django.db import connection
 from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+
+from gamebuddies.readiness import readiness
 
 
+@never_cache
 def healthz(request):
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    """Liveness: no I/O, 200 while the process can answer at all (restart it if this fails)."""
     return JsonResponse({"status": "ok"})
+
+
+@never_cache
+def readyz(request):
+    """Readiness: 200 when PostgreSQL (and Redis, when configured) answer; 503 naming what is down."""
+    ready, checks = readiness()
+    if ready:
+        return JsonResponse({"status": "ready", "checks": checks})
+    response = JsonResponse({"status": "unavailable", "checks": checks}, status=503)
+    response["Retry-After"] = "5"
+    return response
 
 
 def metrics(request):

@@ -37,6 +37,12 @@ ERRORS: dict[str, tuple[int, str, bool, dict]] = {
     "IDEMPOTENCY_KEY_REUSED": (422, "Idempotency-Key was already used with a different request", False, {}),
     "RATE_LIMITED": (429, "Rate limit exceeded", True, {"retryAfter": 37}),
     "INTERNAL_ERROR": (500, "Internal server error", False, {}),
+    "SERVICE_UNAVAILABLE": (
+        503,
+        "The database is briefly unavailable; nothing was changed, please retry",
+        True,
+        {"retryAfter": 1},
+    ),
 }
 
 
@@ -52,7 +58,8 @@ class ErrorEnvelope(serializers.Serializer):
         required=False, allow_null=True, help_text="On STATE_CONFLICT: the state to rebase on"
     )
     retryAfter = serializers.IntegerField(  # noqa: N815
-        required=False, help_text="On RATE_LIMITED: seconds to wait (also the Retry-After header)"
+        required=False,
+        help_text="On RATE_LIMITED and SERVICE_UNAVAILABLE: seconds to wait (also the Retry-After header)",
     )
 
 
@@ -70,7 +77,14 @@ def error_example(code: str) -> OpenApiExample:
 
 
 # Every authenticated endpoint can answer these.
-COMMON = ("INVALID_API_KEY", "INSUFFICIENT_SCOPE", "RATE_LIMITED", "INTERNAL_ERROR", "METHOD_NOT_ALLOWED")
+COMMON = (
+    "INVALID_API_KEY",
+    "INSUFFICIENT_SCOPE",
+    "RATE_LIMITED",
+    "INTERNAL_ERROR",
+    "SERVICE_UNAVAILABLE",
+    "METHOD_NOT_ALLOWED",
+)
 # Every POST/PUT can also answer these.
 WRITES = ("VALIDATION_ERROR", "PAYLOAD_TOO_LARGE", "DUPLICATE_REQUEST", "IDEMPOTENCY_KEY_REUSED")
 # Every endpoint that looks a room up by its code.

@@ -45,7 +45,12 @@ def response(name: str, value: dict, status: int = 200) -> OpenApiExample:
     return OpenApiExample(name, value=value, response_only=True, status_codes=[str(status)])
 
 
-HEALTH = [response("Healthy", {"status": "healthy", "version": "2.0", "timestamp": TIME})]
+HEALTH = [
+    response(
+        "Healthy",
+        {"status": "healthy", "version": "2.0", "timestamp": TIME, "checks": {"database": "ok", "cache": "ok"}},
+    )
+]
 KEY_VALIDATE = [
     response(
         "Valid key",

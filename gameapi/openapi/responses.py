@@ -48,9 +48,12 @@ class RoomSnapshotOut(serializers.Serializer):
 
 
 class HealthOut(serializers.Serializer):
-    status = serializers.CharField()
+    status = serializers.CharField(help_text='"healthy", or "unavailable" (with HTTP 503) while a check is down')
     version = serializers.CharField()
     timestamp = serializers.DateTimeField()
+    checks = serializers.DictField(
+        child=serializers.CharField(), help_text='"ok" or "down" for "database" and (with Redis) "cache"'
+    )
 
 
 class KeyValidateOut(serializers.Serializer):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework.response import Response
 
 from gamebuddies.errors import InvalidSessionError, utc_now_iso
+from gamebuddies.readiness import readiness
 from players.selectors import session_get_active
 from rooms.permissions import authorize_room
 from rooms.selectors import member_get
@@ -40,7 +41,13 @@ class HealthView(GameApiView):
         authenticated=False,
     )
     def get(self, request):
-        return Response({"status": "healthy", "version": "2.0", "timestamp": utc_now_iso()})
+        # The same readiness as /readyz: 503 while PostgreSQL or Redis is away, naming which.
+        ready, checks = readiness()
+        body = {"status": "healthy" if ready else "unavailable", "version": "2.0", "timestamp": utc_now_iso()}
+        response = Response({**body, "checks": checks}, status=200 if ready else 503)
+        if not ready:
+            response["Retry-After"] = "5"
+        return response
 
 
 class KeyValidateView(GameApiView):

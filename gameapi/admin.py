@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
@@ -21,7 +21,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from gamebuddies.admin_base import audit, staff_actor
+from gamebuddies.admin_base import ServiceOnlyAdminMixin, audit, each_done, staff_actor
 from gamebuddies.errors import GameBuddiesError
 
 from .admin_forms import ApiKeyEditForm, IssueApiKeyForm, WebhookEndpointEditForm, WebhookEndpointForm
@@ -162,13 +162,9 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     @admin.action(description="Rotate selected keys (7-day grace)", permissions=["rotate_apikey"])
     def rotate(self, request, queryset):
-        issued = []
-        for key in queryset:
-            try:
-                rotated = api_key_rotate(api_key=key, actor=staff_actor(request))
-            except GameBuddiesError as exc:
-                self.message_user(request, f"{key.key_prefix}…: {exc.message}", messages.WARNING)
-                continue
+        actor, issued = staff_actor(request), []
+        rotated_keys = each_done(self, request, queryset, lambda k: api_key_rotate(api_key=k, actor=actor), name=_named)
+        for key, rotated in rotated_keys:
             successor = rotated.api_key
             self.log_change(request, key, f"Rotated: {successor.key_prefix}… replaces it after the grace period")
             self.log_addition(request, successor, f"Issued {successor.key_prefix}… to replace {key.key_prefix}…")
@@ -185,28 +181,20 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke selected keys now", permissions=["revoke_apikey"])
     def revoke(self, request, queryset):
-        revoked = 0
-        for key in queryset:
-            try:
-                api_key_revoke(api_key=key, actor=staff_actor(request))
-            except GameBuddiesError as exc:
-                self.message_user(request, f"{key.key_prefix}…: {exc.message}", messages.WARNING)
-                continue
+        actor = staff_actor(request)
+        revoked = each_done(self, request, queryset, lambda k: api_key_revoke(api_key=k, actor=actor), name=_named)
+        for key, _ in revoked:
             self.log_change(request, key, "Revoked")
-            revoked += 1
-        self.message_user(request, f"Revoked {revoked} key(s).")
+        self.message_user(request, f"Revoked {len(revoked)} key(s).")
 
     def _extend(self, request, queryset, days: int):
-        extended = 0
-        for key in queryset:
-            try:
-                updated = api_key_extend(api_key=key, actor=staff_actor(request), days=days)
-            except GameBuddiesError as exc:
-                self.message_user(request, f"{key.key_prefix}…: {exc.message}", messages.WARNING)
-                continue
+        actor = staff_actor(request)
+        extended = each_done(
+            self, request, queryset, lambda k: api_key_extend(api_key=k, actor=actor, days=days), name=_named
+        )
+        for key, updated in extended:
             self.log_change(request, key, f"Extended expiry by {days} days to {updated.expires_at:%Y-%m-%d %H:%M} UTC")
-            extended += 1
-        self.message_user(request, f"Extended {extended} key(s) by {days} days.")
+        self.message_user(request, f"Extended {len(extended)} key(s) by {days} days.")
 
     @admin.action(description="Extend expiry of selected keys by 30 days", permissions=["change"])
     def extend_30_days(self, request, queryset):
@@ -244,7 +232,7 @@ class RouteFilter(admin.SimpleListFilter):
 
 
 @admin.register(ApiRequest)
-class ApiRequestAdmin(admin.ModelAdmin):
+class ApiRequestAdmin(ServiceOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "method", "path", "status_code", "duration_ms", "api_key", "request_id")
     list_filter = ("status_code", "method", RouteFilter, "api_key")
     search_fields = ("path", "request_id")
@@ -252,14 +240,13 @@ class ApiRequestAdmin(admin.ModelAdmin):
     list_select_related = ("api_key",)
     date_hierarchy = "created_at"
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
+def _named(key: ApiKey) -> str:
+    return f"{key.key_prefix}…"
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+
+def _event_id(delivery: WebhookDelivery) -> str:
+    return str(delivery.event_id)
 
 
 def shown_once(request, admin_site, *, title, secrets, back_url):
@@ -274,18 +261,11 @@ def _form_page(request, admin_site, *, form, title, submit_label):
     return TemplateResponse(request, "admin/gameapi/issue_form.html", context)
 
 
-class AttemptInline(admin.TabularInline):
+class AttemptInline(ServiceOnlyAdminMixin, admin.TabularInline):
     model = WebhookAttempt
     fields = ("created_at", "status_code", "duration_ms", "error", "response_excerpt")
     readonly_fields = fields
     extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(WebhookEndpoint)
@@ -388,27 +368,20 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
 
     @admin.action(description="Deactivate selected endpoints", permissions=["manage_webhooks"])
     def deactivate(self, request, queryset):
-        done = 0
-        for endpoint in queryset:
-            try:
-                changed = webhook_endpoint_update(endpoint=endpoint, actor=staff_actor(request), is_active=False)
-            except GameBuddiesError as exc:
-                self.message_user(request, f"{endpoint.url}: {exc.message}", messages.WARNING)
-                continue
-            if changed:
-                self.log_change(request, endpoint, "Deactivated")
-                done += 1
-        self.message_user(request, f"Deactivated {done} endpoint(s).")
+        actor = staff_actor(request)
+        updated = each_done(
+            self, request, queryset, lambda e: webhook_endpoint_update(endpoint=e, actor=actor, is_active=False)
+        )
+        switched_off = [endpoint for endpoint, changed in updated if changed]
+        for endpoint in switched_off:
+            self.log_change(request, endpoint, "Deactivated")
+        self.message_user(request, f"Deactivated {len(switched_off)} endpoint(s).")
 
     @admin.action(description="Rotate the signing secret of selected endpoints", permissions=["manage_webhooks"])
     def rotate_secret(self, request, queryset):
-        secrets = []
-        for endpoint in queryset:
-            try:
-                secret = webhook_endpoint_rotate_secret(endpoint=endpoint, actor=staff_actor(request))
-            except GameBuddiesError as exc:
-                self.message_user(request, f"{endpoint.url}: {exc.message}", messages.WARNING)
-                continue
+        actor, secrets = staff_actor(request), []
+        rotated = each_done(self, request, queryset, lambda e: webhook_endpoint_rotate_secret(endpoint=e, actor=actor))
+        for endpoint, secret in rotated:
             self.log_change(request, endpoint, "Rotated the signing secret")
             secrets.append((f"new signing secret for {endpoint.url}", secret))
         if not secrets:
@@ -423,7 +396,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(ServiceOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "created_at",
         "event_type",
@@ -471,27 +444,15 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     def response_time(self, delivery) -> str:
         return "–" if delivery.last_ms is None else f"{delivery.last_ms:.0f} ms"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     def has_manage_webhooks_permission(self, request):
         return _perm(request, "manage_webhooks")
 
     @admin.action(description="Redeliver selected deliveries", permissions=["manage_webhooks"])
     def redeliver_selected(self, request, queryset):
-        queued = 0
-        for delivery in queryset:
-            try:
-                webhook_delivery_redeliver(delivery=delivery, actor=staff_actor(request))
-            except GameBuddiesError as exc:
-                self.message_user(request, f"{delivery.event_id}: {exc.message}", messages.WARNING)
-                continue
+        actor = staff_actor(request)
+        queued = each_done(
+            self, request, queryset, lambda d: webhook_delivery_redeliver(delivery=d, actor=actor), name=_event_id
+        )
+        for delivery, _ in queued:
             audit(request, delivery, "Queued for redelivery")
-            queued += 1
-        self.message_user(request, f"Queued {queued} delivery(ies) again.")
+        self.message_user(request, f"Queued {len(queued)} delivery(ies) again.")

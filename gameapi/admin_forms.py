@@ -16,6 +16,15 @@ EVENT_CHOICES = [(e, e) for e in WEBHOOK_EVENT_TYPES]
 URL_HELP = "https://… — private and loopback addresses are refused."
 
 
+def event_types_field() -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(
+        choices=EVENT_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None selected means every event type.",
+    )
+
+
 def _checked(rule, value):
     """Run a service's validation rule and turn its error into a form error."""
     try:
@@ -58,24 +67,14 @@ class ApiKeyEditForm(forms.ModelForm):
 class WebhookEndpointForm(forms.Form):
     api_key = forms.ModelChoiceField(queryset=ApiKey.objects.filter(is_active=True))
     url = forms.CharField(max_length=500, help_text=URL_HELP)
-    event_types = forms.MultipleChoiceField(
-        choices=EVENT_CHOICES,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text="None selected means every event type.",
-    )
+    event_types = event_types_field()
 
 
 class WebhookEndpointEditForm(forms.ModelForm):
     """URL (the SSRF rules again), event types and the active flag; saved through webhook_endpoint_update."""
 
     url = forms.CharField(max_length=500, help_text=URL_HELP)
-    event_types = forms.MultipleChoiceField(
-        choices=EVENT_CHOICES,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text="None selected means every event type.",
-    )
+    event_types = event_types_field()
 
     class Meta:
         model = WebhookEndpoint

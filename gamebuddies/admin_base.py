@@ -9,13 +9,14 @@ modules, which registers the Audit list on the default admin site.
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.utils.html import format_html
 
 from gamebuddies.actors import Actor
+from gamebuddies.errors import GameBuddiesError
 
-__all__ = ["ADDITION", "CHANGE", "DELETION", "AuditAdmin", "ServiceOnlyAdminMixin", "audit", "staff_actor"]
+__all__ = ["ADDITION", "CHANGE", "DELETION", "AuditAdmin", "ServiceOnlyAdminMixin", "audit", "each_done", "staff_actor"]
 
 
 def staff_actor(request) -> Actor:
@@ -29,6 +30,20 @@ def audit(request, obj, message: str, *, action_flag: int = CHANGE) -> None:
     LogEntry.objects.log_actions(
         user_id=request.user.pk, queryset=[obj], action_flag=action_flag, change_message=message, single_object=True
     )
+
+
+def each_done(model_admin, request, items, call, *, name=str) -> list[tuple]:
+    """`call(item)` for each item; one the service refuses is reported by name and skipped.
+
+    Returns (item, result) for every item that went through, so an action audits exactly those.
+    """
+    done = []
+    for item in items:
+        try:
+            done.append((item, call(item)))
+        except GameBuddiesError as exc:
+            model_admin.message_user(request, f"{name(item)}: {exc.message}", messages.WARNING)
+    return done
 
 
 class ServiceOnlyAdminMixin:

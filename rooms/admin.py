@@ -21,8 +21,8 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from gamebuddies.admin_base import DELETION, ServiceOnlyAdminMixin, audit, staff_actor
-from gamebuddies.errors import GameBuddiesError
+from gamebuddies.admin_base import DELETION, ServiceOnlyAdminMixin, audit, each_done, staff_actor
+from gamebuddies.errors import InvalidRoomStateError
 
 from . import services
 from .models import Game, GameState, Room, RoomEvent, RoomMember
@@ -164,123 +164,80 @@ class RoomAdmin(ServiceOnlyAdminMixin, admin.ModelAdmin):
         if request.method != "POST":
             context = {**self.admin_site.each_context(request), "title": f"Close room {room}?", "room": room}
             return TemplateResponse(request, "admin/rooms/room/close_confirm.html", context)
-        _close_room(self, request, room)
+        self.close_rooms(request, [room])
         return _back_to(room)
 
     def lobby_view(self, request, object_id):
         room = self._room_for(request, object_id, "lobby")
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        _return_to_lobby(self, request, room)
+        self.return_rooms_to_lobby(request, [room])
         return _back_to(room)
 
     def kick_view(self, request, object_id, player_id):
         room = self._room_for(request, object_id, "kick")
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        _kick(self, request, self._member_of(room, player_id))
+        kick_members(self, request, [self._member_of(room, player_id)])
         return _back_to(room)
 
     def host_view(self, request, object_id, player_id):
         room = self._room_for(request, object_id, "host")
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        _make_host(self, request, self._member_of(room, player_id))
+        make_host_of(self, request, [self._member_of(room, player_id)])
         return _back_to(room)
 
-    # -- changelist actions ------------------------------------------------------------------
+    # -- actions (the changelist's, and the room page's through the views above) -------------
     @admin.action(
         description="Close selected rooms (players are sent out, sessions revoked)", permissions=["close_room"]
     )
-    def close_rooms(self, request, queryset):
-        closed = sum(_close_room(self, request, room, quiet=True) for room in queryset)
-        self.message_user(request, f"Closed {closed} room(s).")
+    def close_rooms(self, request, rooms):
+        closed = each_done(self, request, rooms, lambda room: _close(request, room))
+        self.message_user(request, f"Closed {len(closed)} room(s): {', '.join(r.room_code for r, _ in closed)}.")
 
     @admin.action(description="Return everyone in the selected rooms to the lobby", permissions=["return_to_lobby"])
-    def return_rooms_to_lobby(self, request, queryset):
-        ended = sum(_return_to_lobby(self, request, room, quiet=True) for room in queryset)
-        self.message_user(request, f"Ended the game in {ended} room(s).")
-
-
-# -- the four staff actions: service call, audit entry, message ------------------------------
-def _run(model_admin, request, label: str, call) -> bool:
-    try:
-        call()
-    except GameBuddiesError as exc:
-        model_admin.message_user(request, f"{label}: {exc.message}", messages.WARNING)
-        return False
-    return True
+    def return_rooms_to_lobby(self, request, rooms):
+        for room, returned in each_done(self, request, rooms, lambda room: _end_game(request, room)):
+            self.message_user(request, f"{room.room_code}: the game ended, {returned} player(s) back in the lobby.")
 
 
 def _back_to(room: Room):
     return redirect(reverse("admin:rooms_room_change", args=[room.pk]))
 
 
-def _close_room(model_admin, request, room: Room, *, quiet: bool = False) -> bool:
-    done = _run(
-        model_admin,
-        request,
-        room.room_code,
-        lambda: services.room_close(room=room.pk, actor=staff_actor(request), reason="closed by staff"),
-    )
-    if done:
-        audit(request, room, "Closed the room (players sent out, sessions revoked)")
-        if not quiet:
-            model_admin.message_user(request, f"Closed room {room.room_code}.")
-    return done
+# -- the four staff actions: the service call as the staff member, then the audit entries ----
+def _close(request, room: Room) -> None:
+    services.room_close(room=room.pk, actor=staff_actor(request), reason="closed by staff")
+    audit(request, room, "Closed the room (players sent out, sessions revoked)")
 
 
-def _return_to_lobby(model_admin, request, room: Room, *, quiet: bool = False) -> bool:
-    outcome = {}
-
-    def call():
-        outcome["result"] = services.game_end(room=room.pk, actor=staff_actor(request), result={"endedBy": "staff"})
-
-    if not _run(model_admin, request, room.room_code, call):
-        return False
-    result = outcome["result"]
+def _end_game(request, room: Room) -> int:
+    result = services.game_end(room=room.pk, actor=staff_actor(request), result={"endedBy": "staff"})
     if result.change is None:
-        model_admin.message_user(request, f"{room.room_code}: no game is running.", messages.WARNING)
-        return False
+        raise InvalidRoomStateError("No game is running")
     audit(request, room, f"Ended the game: {result.players_returned} player(s) returned to the lobby")
-    if not quiet:
-        model_admin.message_user(request, f"{room.room_code}: {result.players_returned} player(s) back in the lobby.")
-    return True
+    return result.players_returned
 
 
-def _kick(model_admin, request, member: RoomMember, *, quiet: bool = False) -> bool:
-    name = member.player.display_name
-    done = _run(
-        model_admin,
-        request,
-        name,
-        lambda: services.member_kick(
-            room=member.room_id, target_player_id=member.player_id, actor=staff_actor(request)
-        ),
-    )
-    if done:
-        room = Room.objects.get(pk=member.room_id)
-        audit(request, room, f"Kicked {name} ({member.player_id})")
-        audit(request, member, f"Kicked from room {room.room_code}", action_flag=DELETION)
-        if not quiet:
-            model_admin.message_user(request, f"Kicked {name} from {room.room_code}.")
-    return done
+def _kick(request, member: RoomMember) -> str:
+    services.member_kick(room=member.room_id, target_player_id=member.player_id, actor=staff_actor(request))
+    room = Room.objects.get(pk=member.room_id)
+    audit(request, room, f"Kicked {member.player.display_name} ({member.player_id})")
+    audit(request, member, f"Kicked from room {room.room_code}", action_flag=DELETION)
+    return room.room_code
 
 
-def _make_host(model_admin, request, member: RoomMember) -> bool:
-    name = member.player.display_name
-    done = _run(
-        model_admin,
-        request,
-        name,
-        lambda: services.host_transfer(room=member.room_id, new_host_id=member.player_id, actor=staff_actor(request)),
-    )
-    if done:
-        room = Room.objects.get(pk=member.room_id)
-        audit(request, room, f"Made {name} ({member.player_id}) the host")
-        audit(request, member, "Made the host of the room")
-        model_admin.message_user(request, f"{name} is now the host of {room.room_code}.")
-    return done
+def _make_host(request, member: RoomMember) -> str:
+    services.host_transfer(room=member.room_id, new_host_id=member.player_id, actor=staff_actor(request))
+    room = Room.objects.get(pk=member.room_id)
+    audit(request, room, f"Made {member.player.display_name} ({member.player_id}) the host")
+    audit(request, member, "Made the host of the room")
+    return room.room_code
+
+
+def _player_name(member: RoomMember) -> str:
+    return member.player.display_name
 
 
 def _chosen_version(request, room: Room) -> int:
@@ -310,16 +267,26 @@ class RoomMemberAdmin(ServiceOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.action(description="Kick selected players (their session is revoked)", permissions=["kick_member"])
     def kick_players(self, request, queryset):
-        kicked = sum(_kick(self, request, member, quiet=True) for member in queryset.select_related("player"))
-        self.message_user(request, f"Kicked {kicked} player(s).")
+        kick_members(self, request, list(queryset.select_related("player")))
 
     @admin.action(description="Make the selected player the host of their room", permissions=["transfer_host"])
     def make_host(self, request, queryset):
-        members = list(queryset.select_related("player")[:2])
-        if len(members) != 1:
-            self.message_user(request, "Select exactly one player to make host.", messages.WARNING)
-            return
-        _make_host(self, request, members[0])
+        make_host_of(self, request, list(queryset.select_related("player")))
+
+
+def kick_members(model_admin, request, members: list[RoomMember]) -> None:
+    kicked = each_done(model_admin, request, members, lambda m: _kick(request, m), name=_player_name)
+    model_admin.message_user(
+        request, f"Kicked {len(kicked)} player(s): {', '.join(_player_name(m) for m, _ in kicked)}."
+    )
+
+
+def make_host_of(model_admin, request, members: list[RoomMember]) -> None:
+    if len(members) != 1:
+        model_admin.message_user(request, "Select exactly one player to make host.", messages.WARNING)
+        return
+    for member, code in each_done(model_admin, request, members, lambda m: _make_host(request, m), name=_player_name):
+        model_admin.message_user(request, f"{_player_name(member)} is now the host of {code}.")
 
 
 @admin.register(RoomEvent)

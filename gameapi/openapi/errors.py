@@ -24,6 +24,12 @@ ERRORS: dict[str, tuple[int, str, bool, dict]] = {
     "GAME_NOT_FOUND": (404, "Game not found", False, {"field": "game"}),
     "METHOD_NOT_ALLOWED": (405, 'Method "DELETE" not allowed.', False, {}),
     "ROOM_FULL": (409, "Room is full", False, {}),
+    "NAME_TAKEN": (
+        409,
+        "Someone in this room already has that name, or one that looks the same. Please pick another.",
+        False,
+        {"field": "name"},
+    ),
     "STATE_CONFLICT": (
         409,
         "Player is at version 4, not 3",

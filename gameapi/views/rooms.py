@@ -98,7 +98,7 @@ class SeatView(GameApiView):
         tier="write",
         writes=True,
         room=True,
-        errors=("ROOM_FULL",),
+        errors=("ROOM_FULL", "NAME_TAKEN"),
         examples=examples.SEAT,
     )
     def post(self, request, room_code: str):

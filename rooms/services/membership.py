@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from gamebuddies.actors import Actor, ActorKind
 from gamebuddies.errors import InvalidRoomStateError, PlayerNotFoundError, RoomFullError, ValidationError
+from players.names import clean_display_name, ensure_name_free
 from players.services import player_create, session_issue, session_revoke_all
 
 from ..models import Location, MemberRole, PlayerStatus, Room, RoomMember, RoomStatus
@@ -61,7 +62,10 @@ def room_join(*, room: RoomRef, display_name: str, actor: Actor, role: str = Mem
         raise RoomFullError()
     if role == MemberRole.SPECTATOR and len(members) - participants >= MAX_SPECTATORS:
         raise RoomFullError("This room has as many spectators as it can take")
-    player = player_create(display_name=display_name)
+    # One name per look: under the room lock, so two joins cannot both take "Alice".
+    name = clean_display_name(display_name)
+    ensure_name_free(name, [m.player.display_name for m in members.values()])
+    player = player_create(display_name=name)
     member = RoomMember.objects.create(
         room=locked,
         player=player,

@@ -102,6 +102,13 @@ class RoomFullError(GameBuddiesError):
     code = "ROOM_FULL"
 
 
+class NameTakenError(GameBuddiesError):
+    """409: a seat in the room already shows that name, or one that looks the same
+    (case, width, look-alike letters from other scripts). Ask for another name."""
+
+    code = "NAME_TAKEN"
+
+
 class InvalidRoomStateError(GameBuddiesError):
     """409: the room cannot do that right now (e.g. it is not in a game)."""
 
@@ -189,6 +196,7 @@ ERRORS_BY_CODE: dict[str, type[GameBuddiesError]] = {
         GameNotFoundError,
         RoomClosedError,
         RoomFullError,
+        NameTakenError,
         InvalidRoomStateError,
         ConstraintViolationError,
         StateConflictError,

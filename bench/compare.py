@@ -87,14 +87,18 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--held-rates", type=_floats, default=[50.0], help="broadcast rates while the idle sockets are held ('' none)"
     )
     parser.add_argument("--connect-concurrency", type=int, default=100, help="handshakes in flight (idle sockets)")
-    parser.add_argument("--churn", type=int, default=200, help="open-then-close sockets after the idle test")
+    parser.add_argument(
+        "--idle-after-close", action="store_true",
+        help="after the idle sockets close: wait for the server to settle, RSS and Redis clients, then --churn",
+    )  # fmt: skip
+    parser.add_argument("--churn", type=int, default=200, help="open-then-close sockets (--idle-after-close)")
     parser.add_argument("--game-end-sizes", type=_floats, default=[2, 8, 50], help="players per room, comma-separated")
     parser.add_argument("--game-end-rooms", type=int, default=5, help="game-end calls per room size")
     parser.add_argument("--db", default="gb_bench", help="database to (re)create for GameBuddies")
     parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12", help="Redis for all three")
     parser.add_argument("--http-client", choices=["raw", "httpx"], default="raw", help="generator's HTTP client")
-    parser.add_argument("--quiet-wait", type=float, default=20.0, help="max seconds to wait for an idle machine")
+    parser.add_argument("--quiet-wait", type=float, default=10.0, help="max seconds to wait for an idle machine")
     parser.add_argument("--quick", action="store_true", help="smaller sizes and shorter runs: a smoke run")
     parser.add_argument("--no-save", action="store_true", help="print only, write nothing under bench/results")
     parser.add_argument("--table", metavar="FILE", help="print the table of a saved comparison and exit")
@@ -107,6 +111,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     # Names the scenario modules read (bench/scenarios/*).
     args.rate = args.rates[0] if args.rates else 50.0
     args.held_broadcast_rates = args.held_rates
+    args.after_close = args.idle_after_close
     return args
 
 
@@ -199,7 +204,7 @@ def run_product(args, log_dir: Path) -> dict:
         env,
         rooms=args.rooms,
         clients_per_room=args.clients_per_room,
-        idle_seats=max(args.connections, args.churn) if "idle" in wanted else 0,
+        idle_seats=max(args.connections, args.churn if args.after_close else 0) if "idle" in wanted else 0,
         game_end_sizes=args.game_end_sizes if "game_end" in wanted else (),
         game_end_rooms=args.game_end_rooms if "game_end" in wanted else 0,
     )
@@ -240,7 +245,8 @@ RUNNERS = {"floor": run_floor, "peer": run_peer, "product": run_product}
 def config_of(args) -> dict:
     keys = [
         "targets", "scenarios", "workers", "listen", "rooms", "clients_per_room", "rates", "duration", "senders",
-        "connections", "held_rates", "connect_concurrency", "churn", "game_end_sizes", "game_end_rooms",
+        "connections", "held_rates", "connect_concurrency", "idle_after_close", "churn", "game_end_sizes",
+        "game_end_rooms",
         "http_client", "quick", "note",
     ]  # fmt: skip
     return {key: getattr(args, key) for key in keys}

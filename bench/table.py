@@ -48,7 +48,8 @@ def _ratio(product, other) -> str:
     def one(a, b):
         if not isinstance(a, int | float) or not isinstance(b, int | float) or not b:
             return "—"
-        return f"{a / b:.2f}×"
+        value = a / b
+        return f"{value:,.0f}×" if value >= 100 else f"{value:.1f}×" if value >= 10 else f"{value:.2f}×"
 
     if product is None or other is None:
         return "—"
@@ -57,8 +58,10 @@ def _ratio(product, other) -> str:
     return one(product, other)
 
 
-def _row(scenario: str, measure: str, values: dict, *, ratio: bool = True) -> str:
+def _row(scenario: str, measure: str, values: dict, *, ratio: bool = True) -> str | None:
     cells = [_cell(values.get(column)) for column in COLUMNS]
+    if all(cell.strip("—/ ") == "" for cell in cells):
+        return None  # nothing measured here (e.g. a system left out with --targets)
     product = values.get("product")
     ratios = [_ratio(product, values.get(other)) if ratio else "" for other in ("floor", "peer")]
     return f"| {scenario} | {measure} | {' | '.join(cells)} | {' | '.join(ratios)} |"
@@ -111,7 +114,7 @@ def broadcast_rows(label: str, per_target: dict) -> list[str]:
 
     return [
         _row(label, "delivery p50 / p95 / p99 / max ms", each(delivery)),
-        _row(label, "lost deliveries / out of order / missing versions", each(losses), ratio=False),
+        _row(label, "deliveries lost (> 5 s or never) / out of order / missing versions", each(losses), ratio=False),
         _row(label, "HTTP ack p99 ms", each(lambda r: _get(r, "updates", "ack_latency_ms", "p99"))),
         _row(label, "HTTP errors / achieved updates/s",
              each(lambda r: (_errors(r.get("updates")), _get(r, "schedule", "achieved_rate"))), ratio=False),
@@ -199,6 +202,7 @@ def render(report: dict) -> str:
         lines += broadcast_section(targets, config.get("rates") or [])
     lines += idle_rows(targets)
     lines += game_end_rows(targets)
+    lines = [line for line in lines if line is not None]
     notes = []
     for name in COLUMNS:
         target = targets.get(name) or {}

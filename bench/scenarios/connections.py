@@ -63,15 +63,21 @@ async def run(ctx: Context) -> dict:
     closing = time.perf_counter()
     await asyncio.gather(*(sock.close() for sock, _ in pairs))
     close_seconds = time.perf_counter() - closing
-    settle = await wait_calm(ctx)
-    rss_after = rss_bytes(workers)
-    redis_after = redis_clients(ctx.redis_url, ctx.server.processes())
+    # After close (memory returned? Redis clients released?) and churn: the server first works
+    # through every disconnect, which takes about as long as the connects did.
+    after_close = getattr(args, "after_close", True)
+    settle = await wait_calm(ctx) if after_close else None
+    rss_after = rss_bytes(workers) if after_close else None
+    redis_after = redis_clients(ctx.redis_url, ctx.server.processes()) if after_close else None
 
     churn_pairs = [(ctx.socket_class(code, seat["player_id"]), seat["token"]) for code, seat in seats[: args.churn]]
+    if not after_close:
+        churn_pairs = []
     churn = await open_many(churn_pairs, ctx.server.ws_url, concurrency=args.connect_concurrency, timeout=30)
     await asyncio.gather(*(sock.close() for sock, _ in churn_pairs))
-    await wait_calm(ctx)
-    redis_after_churn = redis_clients(ctx.redis_url, ctx.server.processes())
+    if churn_pairs:
+        await wait_calm(ctx)
+    redis_after_churn = redis_clients(ctx.redis_url, ctx.server.processes()) if after_close else None
 
     opened = connect["opened"]
     mb = 2**20
@@ -86,9 +92,11 @@ async def run(ctx: Context) -> dict:
             "rss_before_mb": round(rss_before / mb, 1),
             "rss_held_mb": round(rss_held / mb, 1),
             "rss_peak_mb": round(peak[0] / mb, 1),
-            "rss_after_close_mb": round(rss_after / mb, 1),
+            "rss_after_close_mb": round(rss_after / mb, 1) if rss_after else None,
             "kb_per_socket_held": round((rss_held - rss_before) / 1024 / opened, 1) if opened else None,
-            "kb_per_socket_not_returned": round((rss_after - rss_before) / 1024 / opened, 1) if opened else None,
+            "kb_per_socket_not_returned": round((rss_after - rss_before) / 1024 / opened, 1)
+            if opened and rss_after
+            else None,
         },
         "redis_clients": {
             "before": redis_before,

@@ -65,12 +65,19 @@ def api_key_authenticate(*, raw_key: object) -> ApiKey:
         key = ApiKey.objects.filter(key_hash=digest, is_active=True).first()
         if key is not None:
             _remember_key(digest, key)
+    return usable_key_or_refuse(key, digest)
+
+
+def usable_key_or_refuse(key: ApiKey | None, digest: str, *, now: datetime | None = None) -> ApiKey:
+    """The key found for `digest` if it may be used; otherwise InvalidApiKeyError.
+
+    Unknown, revoked, expired and rotated-out keys all get the same answer, so a refusal
+    never tells whether a key exists or what became of it.
+    """
     # The index lookup already matched; the constant-time comparison keeps the check
     # itself free of timing differences should the lookup ever become a scan.
-    if key is None or not hmac.compare_digest(key.key_hash, digest):
+    if key is None or not hmac.compare_digest(key.key_hash, digest) or not api_key_is_usable(key, now=now):
         raise InvalidApiKeyError()
-    if not api_key_is_usable(key):
-        raise InvalidApiKeyError("API key has expired or was revoked")
     return key
 
 

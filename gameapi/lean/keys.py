@@ -10,7 +10,6 @@ next request in every process. Usability (active, expiry, grace) is checked by t
 
 from __future__ import annotations
 
-import hmac
 import time
 from dataclasses import dataclass
 
@@ -21,7 +20,7 @@ from gamebuddies.errors import InvalidApiKeyError
 
 from ..keys import hash_key, is_well_formed
 from ..models import ApiKey
-from ..selectors import api_key_is_usable
+from ..selectors import usable_key_or_refuse
 
 # Even with an unchanged generation, a key is read again after this long (a lost bump).
 _MAX_AGE_SECONDS = 60.0
@@ -52,13 +51,7 @@ async def _load(digest: str) -> ApiKey | None:
 
 
 def _usable(key: ApiKey | None, digest: str) -> ApiKey:
-    # The index lookup already matched; the constant-time comparison keeps the check
-    # itself free of timing differences should the lookup ever become a scan.
-    if key is None or not hmac.compare_digest(key.key_hash, digest):
-        raise InvalidApiKeyError()
-    if not api_key_is_usable(key, now=timezone.now()):
-        raise InvalidApiKeyError("API key has expired or was revoked")
-    return key
+    return usable_key_or_refuse(key, digest, now=timezone.now())
 
 
 async def authenticate(raw_key: str) -> tuple[ApiKey, str]:

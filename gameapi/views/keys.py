@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework.response import Response
 
-from gamebuddies.errors import InvalidSessionError, utc_now_iso
+from gamebuddies.errors import ForbiddenError, InvalidSessionError, utc_now_iso
 from gamebuddies.readiness import readiness
 from players.selectors import session_get_active
 from rooms.permissions import authorize_room
@@ -74,6 +74,14 @@ class KeyValidateView(GameApiView):
         )
 
 
+def _key_sees(actor, room) -> bool:
+    try:
+        authorize_room(actor, room)
+    except ForbiddenError:
+        return False
+    return True
+
+
 class SessionValidateView(GameApiView):
     required_scopes = {"POST": Scope.ROOMS_READ}
     rate_tiers = {"POST": "validation"}
@@ -83,7 +91,8 @@ class SessionValidateView(GameApiView):
         summary="Check a player's session token",
         description=(
             "How a game trusts the playerId it received in the launch URL: the token must be an active "
-            "session of a seat in a live room. An unknown, expired or revoked token answers `valid: false`."
+            "session of a seat in a live room. An unknown, expired or revoked token answers `valid: false`, "
+            "and so does a token of a room playing another game than the key's."
         ),
         tag="sessions",
         request=SessionValidate,
@@ -91,7 +100,6 @@ class SessionValidateView(GameApiView):
         scope=Scope.ROOMS_READ,
         tier="validation",
         writes=True,
-        errors=("FORBIDDEN",),
         examples=examples.SESSION_VALIDATE,
     )
     def post(self, request):
@@ -101,9 +109,10 @@ class SessionValidateView(GameApiView):
         except InvalidSessionError:
             return Response(INVALID_SESSION)
         room = session.room
-        if not room.is_live:
+        if not room.is_live or not _key_sees(self.actor, room):
+            # A token from another game's room gets the same answer as an unknown token:
+            # a bound key learns nothing about sessions it may not use.
             return Response(INVALID_SESSION)
-        authorize_room(self.actor, room)
         member = member_get(room=room, player_id=session.player_id)
         if member is None:
             return Response(INVALID_SESSION)

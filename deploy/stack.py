@@ -124,7 +124,8 @@ class Stack:
     # Environment of the app processes (default: this process's).
     env: dict | None = None
     background_worker: bool = True
-    # Where the children's output goes (None: this process's stdout/stderr).
+    # Where the children's output goes (None: this process's stdout/stderr). A file must be opened
+    # in append mode: nginx reopens /dev/stdout for its access log.
     output: object = None
     conn_per_ip: int = int(os.environ.get("NGINX_CONN_PER_IP", "256"))
     python: str = sys.executable
@@ -154,6 +155,7 @@ class Stack:
         if not os.access(NGINX, os.X_OK):
             raise RuntimeError(f"nginx not found at {NGINX}: install it with `apt-get install -y nginx`")
         self.prefix = Path(tempfile.mkdtemp(prefix="gamebuddies-nginx-"))
+        self.prefix.chmod(0o755)  # nginx worker processes (nobody, when started as root) use its temp dirs
         try:
             self._start()
         except BaseException:

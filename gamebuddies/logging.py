@@ -143,7 +143,9 @@ def logging_config(*, level: str, json_lines: bool) -> dict:
             # its lines (the WebSocket handshake line carries the query string) are redacted too.
             "uvicorn": {"handlers": ["console"], "level": "INFO", "propagate": False},
             "uvicorn.error": {"level": "INFO", "propagate": True},
-            "uvicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
+            # Its access log prints whole request lines, query strings (session tokens) and all:
+            # always off, whatever the command line says; nginx logs paths only (deploy/nginx.conf).
+            "uvicorn.access": {"handlers": [], "propagate": False},
         },
     }
 

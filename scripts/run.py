@@ -1,21 +1,32 @@
 # ruff: noqa: S603  (runs fixed commands: manage.py and Uvicorn from this venv)
 """`make run` / `make run-real`: migrate, load the demo games, start the worker, serve.
 
-Runs on the venv's Python. The background worker (`manage.py run_worker`) is started
-only when this checkout has that command, and is stopped when the server stops, so
-Ctrl+C (or SIGTERM to this process) leaves nothing running.
+`make run`: one Uvicorn process (any database) and the background worker.
+`make run-real` (--real): nginx in front of WORKERS Uvicorn processes, each on its own
+port, and the background worker, started by deploy/stack.py, the same launcher the test of
+this set-up uses. Refuses to start without PostgreSQL and Redis.
+
+Runs on the venv's Python. Every process writes its metrics to one PROMETHEUS_MULTIPROC_DIR,
+emptied at start, so /metrics reports them all. Ctrl+C (or SIGTERM to this process) stops
+every child, so nothing is left running.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from deploy.stack import METRICS_DIR_VARIABLE, Stack, prepare_metrics_dir, stop_process, uvicorn_command  # noqa: E402
+
 PYTHON = sys.executable
 MANAGE = [PYTHON, str(ROOT / "manage.py")]
 
@@ -33,28 +44,10 @@ def has_command(name: str) -> bool:
     return probe.returncode == 0
 
 
-def uvicorn_command(host: str, port: int, workers: int) -> list[str]:
-    return [
-        PYTHON, "-m", "uvicorn", "gamebuddies.asgi:application",
-        "--host", host, "--port", str(port), "--workers", str(workers),
-        "--lifespan", "off", "--ws-per-message-deflate", "false",
-        # Access logs print full request lines, and game launch URLs carry session tokens.
-        "--no-access-log",
-        # Same limit the consumers enforce (settings.WS_MAX_MESSAGE_BYTES).
-        "--ws-max-size", os.environ.get("WS_MAX_MESSAGE_BYTES", "16384"),
-    ]  # fmt: skip
-
-
 def stop(process: subprocess.Popen | None, name: str) -> None:
-    if process is None or process.poll() is not None:
-        return
-    say(f"stopping {name}")
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    if process is not None and process.poll() is None:
+        say(f"stopping {name}")
+        stop_process(process)
 
 
 def interrupt(signum, frame) -> None:
@@ -73,23 +66,17 @@ def check_real_backends() -> None:
         raise SystemExit(2)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--workers", type=int, default=1, help="Uvicorn worker processes (>1 needs PostgreSQL+Redis)")
-    parser.add_argument("--no-demo-data", action="store_true", help="skip load_demo_data")
-    args = parser.parse_args()
-    if args.workers > 1:
-        check_real_backends()
+def metrics_dir() -> tuple[Path, bool]:
+    """The multiprocess metrics directory (emptied), and whether it is ours to delete at the end."""
+    given = os.environ.get(METRICS_DIR_VARIABLE)
+    if given:
+        return prepare_metrics_dir(given), False
+    return Path(tempfile.mkdtemp(prefix="gamebuddies-metrics-")), True
 
-    signal.signal(signal.SIGTERM, interrupt)
 
+def serve_one(args) -> int:
     worker = server = None
     try:
-        manage("migrate", "--noinput", "--verbosity", "0")
-        if not args.no_demo_data:
-            manage("load_demo_data")
         if has_command("run_worker"):
             say("starting the background worker (manage.py run_worker)")
             worker = subprocess.Popen([*MANAGE, "run_worker"], cwd=ROOT)
@@ -99,14 +86,55 @@ def main() -> int:
         say(f"serving http://{args.host}:{args.port} with {args.workers} worker(s) on {backend}; Ctrl+C stops")
         server = subprocess.Popen(uvicorn_command(args.host, args.port, args.workers), cwd=ROOT)
         return server.wait()
-    except KeyboardInterrupt:
-        return 0
-    except subprocess.CalledProcessError as error:
-        print(f"run: `{' '.join(error.cmd[1:])}` failed with exit code {error.returncode}", file=sys.stderr)
-        return 1
     finally:
         stop(server, "the server")
         stop(worker, "the background worker")
+
+
+def serve_real(args) -> int:
+    stack = Stack(host=args.host, port=args.port, workers=args.workers)
+    try:
+        say(f"starting nginx on http://{args.host}:{args.port} in front of {args.workers} Uvicorn processes")
+        stack.start()
+        say(f"serving http://{args.host}:{args.port} (upstreams {', '.join(stack.upstreams)}); Ctrl+C stops")
+        return stack.wait()
+    finally:
+        say("stopping nginx, the app processes and the background worker")
+        stack.stop()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--workers", type=int, default=1, help="Uvicorn worker processes (>1 needs PostgreSQL+Redis)")
+    parser.add_argument("--real", action="store_true", help="nginx in front of --workers processes (make run-real)")
+    parser.add_argument("--no-demo-data", action="store_true", help="skip load_demo_data")
+    args = parser.parse_args()
+    if args.real or args.workers > 1:
+        check_real_backends()
+
+    signal.signal(signal.SIGTERM, interrupt)
+    directory, ours = metrics_dir()
+    os.environ[METRICS_DIR_VARIABLE] = str(directory)
+    try:
+        manage("migrate", "--noinput", "--verbosity", "0")
+        if not args.no_demo_data:
+            manage("load_demo_data")
+        # Metrics of the setup commands are not the app's: start the count from zero.
+        prepare_metrics_dir(directory)
+        return serve_real(args) if args.real else serve_one(args)
+    except KeyboardInterrupt:
+        return 0
+    except subprocess.CalledProcessError as error:
+        print(f"run: `{' '.join(map(str, error.cmd[1:]))}` failed with exit code {error.returncode}", file=sys.stderr)
+        return 1
+    except RuntimeError as error:  # the stack could not start (nginx missing, a process exited)
+        print(f"run: {error}", file=sys.stderr)
+        return 1
+    finally:
+        if ours:
+            shutil.rmtree(directory, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -9,14 +9,15 @@ server must sign with the secret itself and so cannot store a hash.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import secrets
 import time
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.fernet import InvalidToken, MultiFernet
 from django.conf import settings
+
+from gamebuddies.crypto import fernet_for
 
 SIGNATURE_HEADER = "X-GameBuddies-Signature"
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix, not a secret
@@ -50,10 +51,7 @@ def verify_signature(
 
 
 def _fernet() -> MultiFernet:
-    keys = list(settings.WEBHOOK_ENCRYPTION_KEYS) or [
-        base64.urlsafe_b64encode(hashlib.sha256(("webhook-secrets:" + settings.SECRET_KEY).encode()).digest()).decode()
-    ]
-    return MultiFernet([Fernet(key) for key in keys])
+    return fernet_for("webhook-secrets", explicit_keys=settings.WEBHOOK_ENCRYPTION_KEYS)
 
 
 def encrypt_secret(secret: str) -> str:

@@ -4,16 +4,16 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
-from django.core import signing
 
 import gamebuddies.ws_security as ws_security
 from gamebuddies.asgi import application
+from players import cookies
 from rooms.models import Game
 from tests.factories import make_room
 
 
 def _cookie_header(code, token):
-    value = signing.dumps({code: token}, salt="gamebuddies.player-cookie", compress=True)
+    value = cookies.encode({code: token})
     return (b"cookie", f"{settings.PLAYER_COOKIE_NAME}={value}".encode())
 
 

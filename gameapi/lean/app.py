@@ -168,9 +168,15 @@ def _parse(serializer_class, raw_body: bytes, content_type: str | None) -> dict:
         if media_type != parser.media_type:
             raise UnsupportedMediaType(content_type or "")
         data = parser.parse(io.BytesIO(raw_body), content_type, {})
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
+    # One instance per serializer class: DRF deep-copies the declared fields for every new
+    # instance (a tenth of this path's CPU), and run_validation keeps no state between calls.
+    serializer = _serializers.get(serializer_class)
+    if serializer is None:
+        serializer = _serializers[serializer_class] = serializer_class()
+    return serializer.run_validation(data)
+
+
+_serializers: dict = {}
 
 
 class _Request:

@@ -45,6 +45,8 @@ from . import status as rules
 logger = logging.getLogger(__name__)
 
 _ATTEMPTS = 5
+# Lost races on the optimistic path before the locked path takes over.
+_OPTIMISTIC_ATTEMPTS = 2
 # Only model metadata and constants are formatted into the SQL below (S608 is about input);
 # every value from a request is a bound parameter. The live statuses are literals so the
 # planner can use the partial unique index on live room codes.
@@ -62,14 +64,27 @@ MEMBERS_SQL = (
     f"WHERE m.room_id = (SELECT id FROM rooms WHERE room_code = %(code)s AND status IN ({_LIVE})) "
     "ORDER BY m.joined_at, m.id"
 )
+# The optimistic read: the room and every member in one statement, one snapshot, no lock.
+READ_SQL = (
+    f"SELECT {', '.join('r.' + f.column for f in Room._meta.concrete_fields)}, "  # noqa: S608
+    f"{', '.join('m.' + f.column for f in RoomMember._meta.concrete_fields)}, p.display_name "
+    "FROM rooms r LEFT JOIN room_members m ON m.room_id = r.id LEFT JOIN players p ON p.id = m.player_id "
+    f"WHERE r.room_code = %(code)s AND r.status IN ({_LIVE}) "
+    "ORDER BY m.joined_at, m.id"
+)
 CODE_EXISTS_SQL = "SELECT EXISTS (SELECT 1 FROM rooms WHERE room_code = %(code)s)"
+# `guard`: under the optimistic read, the room row lock is taken here and the write applies
+# only if the room is still at the version the plan was made from (every change to a room
+# or its members raises that version); under the locked read it is already held.
 WRITE_STATUS_SQL = """
-WITH m AS (
+WITH guard AS (
+  SELECT id FROM rooms WHERE id = %(room_id)s AND version = %(room_version)s FOR UPDATE
+), m AS (
   UPDATE room_members
      SET status = %(status)s, current_location = %(location)s, is_connected = %(is_connected)s,
          in_game = %(in_game)s, game_data = %(game_data)s, last_ping = %(now)s,
          disconnected_at = %(disconnected_at)s
-   WHERE id = %(member_id)s AND version = %(member_version)s
+   WHERE id = %(member_id)s AND version = %(member_version)s AND EXISTS (SELECT 1 FROM guard)
   RETURNING version
 ), h AS (
   INSERT INTO player_status_history
@@ -155,58 +170,122 @@ async def update_player_status(
     code = normalize_room_code(room_code)
     if not is_well_formed_room_code(code):
         raise RoomNotFoundError()
+    request = _Request(code, player_id, status, actor, location, metadata, expected_version, reason)
     pool = await pg.get_pool()
     retries = 0
     for attempt in range(_ATTEMPTS):
         try:
             async with pool.connection() as conn:
-                return await _update_once(
-                    conn,
-                    code=code,
-                    player_id=player_id,
-                    status_word=status,
-                    actor=actor,
-                    location=location,
-                    metadata=metadata,
-                    expected_version=expected_version,
-                    reason=reason,
-                    retries=retries,
-                )
+                if attempt < _OPTIMISTIC_ATTEMPTS:
+                    return await _update_optimistic(conn, request, retries)
+                return await _update_locked(conn, request, retries)
         except _Retry:
             retries += 1
             metrics.status_update_retries.inc()
-            await asyncio.sleep(0.005 * (attempt + 1))
+            if attempt >= _OPTIMISTIC_ATTEMPTS:
+                await asyncio.sleep(0.005 * (attempt + 1))
         except _UseOrmPath:
-            result = await pg.run_orm(
-                rules.update_player_status,
-                room=code,
-                player_id=player_id,
-                status=status,
-                actor=actor,
-                location=location,
-                metadata=metadata,
-                expected_version=expected_version,
-                reason=reason,
-            )
-            return FastStatusResult(
-                version=result.change.version,
-                event_id=result.change.event_id,
-                member=result.member,
-                ticket=result.change.ticket,
-                state=result.change.state,
-                retries=result.retries,
-            )
+            return await _update_with_orm(request)
     raise StateConflictError("Player changed too often to update; try again", current_state=None)
+
+
+@dataclass
+class _Request:
+    code: str
+    player_id: uuid.UUID
+    status: str
+    actor: Actor
+    location: str | None
+    metadata: dict
+    expected_version: int | None
+    reason: str
 
 
 class _UseOrmPath(Exception):  # noqa: N818 - control flow
     """This room's changes have side effects (an outbox) that only the ORM path writes."""
 
 
-async def _update_once(
-    conn, *, code, player_id, status_word, actor, location, metadata, expected_version, reason, retries
-) -> FastStatusResult:
-    params = {"code": code}
+async def _update_with_orm(request: _Request) -> FastStatusResult:
+    result = await pg.run_orm(
+        rules.update_player_status,
+        room=request.code,
+        player_id=request.player_id,
+        status=request.status,
+        actor=request.actor,
+        location=request.location,
+        metadata=request.metadata,
+        expected_version=request.expected_version,
+        reason=request.reason,
+    )
+    return FastStatusResult(
+        version=result.change.version,
+        event_id=result.change.event_id,
+        member=result.member,
+        ticket=result.change.ticket,
+        state=result.change.state,
+        retries=result.retries,
+    )
+
+
+async def _plan(conn, request: _Request, room: Room | None, members: dict) -> rules.StatusPlan:
+    if room is None:
+        await _raise_missing_room(conn, request.code)
+    if await changes.room_change_has_side_effects(room):
+        raise _UseOrmPath()
+    return rules.plan_status_change(
+        room=room,
+        members=members,
+        actor=request.actor,
+        player_id=request.player_id,
+        status=request.status,
+        location=request.location,
+        metadata=request.metadata,
+        expected_version=request.expected_version,
+        reason=request.reason,
+        now=timezone.now(),
+    )
+
+
+def _write_params(request: _Request, room: Room, plan: rules.StatusPlan) -> dict:
+    now = plan.fields["last_ping"]
+    return {
+        **{k: (Jsonb(v) if k == "game_data" else v) for k, v in plan.fields.items()},
+        "location": plan.location,
+        "status": plan.status,
+        "member_id": plan.member.pk,
+        "member_version": plan.member.version,
+        "player_id": request.player_id,
+        "room_id": room.pk,
+        "room_version": room.version,
+        "old_location": plan.member.current_location,
+        "old_status": plan.member.status,
+        "reason": plan.history_reason,
+        "metadata": Jsonb(plan.metadata),
+        "now": now,
+        "room_status": plan.room_fields.get("status"),
+        "event_data": Jsonb({**plan.changes, "actor": request.actor.as_event_data()}),
+    }
+
+
+async def _update_optimistic(conn, request: _Request, retries: int) -> FastStatusResult:
+    """Read without a lock, plan, then one statement that locks, checks the version and writes.
+
+    Two round trips in autocommit and no lock held while Python plans; a room that changed
+    in between is a lost race (retried, and then taken by the locked path).
+    """
+    cur = await conn.execute(READ_SQL, {"code": request.code})
+    rows = await cur.fetchall()
+    width = len(_ROOM_FIELDS)
+    room = _room_from_row(rows[0][:width]) if rows else None
+    members = _members_from_rows(row[width:] for row in rows if row[width] is not None)
+    plan = await _plan(conn, request, room, members)
+    cur = await conn.execute(WRITE_STATUS_SQL, _write_params(request, room, plan))
+    return _finish(room, members, plan, await cur.fetchone(), retries)
+
+
+async def _update_locked(conn, request: _Request, retries: int) -> FastStatusResult:
+    """Lock the room first, then read and write: progress is certain however busy the room."""
+    params = {"code": request.code}
     # Leaving a pipeline block sends its one Sync: one round trip per block.
     async with conn.pipeline():
         await conn.execute("BEGIN")
@@ -216,55 +295,26 @@ async def _update_once(
     member_rows = await members_cur.fetchall()
     committed = False
     try:
-        if room_row is None:
-            await _raise_missing_room(conn, code)
-        room = _room_from_row(room_row)
-        if await changes.room_change_has_side_effects(room):
-            raise _UseOrmPath()
+        room = _room_from_row(room_row) if room_row else None
         members = _members_from_rows(member_rows)
-        now = timezone.now()
-        plan = rules.plan_status_change(
-            room=room,
-            members=members,
-            actor=actor,
-            player_id=player_id,
-            status=status_word,
-            location=location,
-            metadata=metadata,
-            expected_version=expected_version,
-            reason=reason,
-            now=now,
-        )
-        event_data = {**plan.changes, "actor": actor.as_event_data()}
+        plan = await _plan(conn, request, room, members)
         async with conn.pipeline():
-            write_cur = await conn.execute(
-                WRITE_STATUS_SQL,
-                {
-                    **{k: (Jsonb(v) if k == "game_data" else v) for k, v in plan.fields.items()},
-                    "location": plan.location,
-                    "status": plan.status,
-                    "member_id": plan.member.pk,
-                    "member_version": plan.member.version,
-                    "player_id": player_id,
-                    "room_id": room.pk,
-                    "old_location": plan.member.current_location,
-                    "old_status": plan.member.status,
-                    "reason": plan.history_reason,
-                    "metadata": Jsonb(plan.metadata),
-                    "now": now,
-                    "room_status": plan.room_fields.get("status"),
-                    "event_data": Jsonb(event_data),
-                },
-            )
+            write_cur = await conn.execute(WRITE_STATUS_SQL, _write_params(request, room, plan))
             await conn.execute("COMMIT")
-        member_version, room_version, room_status, event_id = await write_cur.fetchone()
+        written = await write_cur.fetchone()
         committed = True
     finally:
         if not committed:
             await _rollback(conn)
+    return _finish(room, members, plan, written, retries)
+
+
+def _finish(room: Room, members: dict, plan: rules.StatusPlan, written, retries: int) -> FastStatusResult:
+    member_version, room_version, room_status, event_id = written
     if member_version is None:
         raise _Retry()
     plan.apply().version = member_version
+    now = plan.fields["last_ping"]
     room.version, room.status, room.last_activity, room.updated_at = room_version, room_status, now, now
     return _after_commit(room, list(members.values()), plan, event_id, retries)
 

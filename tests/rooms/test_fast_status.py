@@ -1,0 +1,223 @@
+"""The PostgreSQL fast path for status updates: round trips, races, conflicts, fallbacks.
+
+Run on real PostgreSQL and Redis, on this test's event loop (rooms/services/fast_status.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+
+import pytest
+from psycopg import AsyncConnection, AsyncPipeline
+from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline as RedisPipeline
+
+from gameapi import request_log
+from gamebuddies import pg
+from gamebuddies.actors import Actor
+from gamebuddies.errors import PlayerNotFoundError, RoomNotFoundError, StateConflictError
+from players.models import PlayerStatusHistory
+from rooms.broadcast import broadcaster
+from rooms.models import Room, RoomEvent, RoomMember
+from rooms.services import fast_status
+from tests.factories import make_room
+from tests.gameapi.conftest import make_key
+from tests.gameapi.lean_client import asgi_request, settle
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+
+@pytest.fixture(autouse=True)
+def _no_request_log_rows(settings):
+    # Rows of API requests made here are not this module's subject; keep them out of the database.
+    settings.GAME_API_REQUEST_LOG_BACKGROUND = False
+    request_log.buffer.discard()
+    yield
+    request_log.buffer.discard()
+
+
+GAME_SERVER = Actor.api_key(api_key_id=1, game_slug=None, label="test")
+
+
+class RoundTrips:
+    """Counts waits on PostgreSQL and Redis: one per statement outside a pipeline, one per pipeline."""
+
+    def __init__(self, monkeypatch):
+        self.postgres = 0
+        self.redis: collections.Counter = collections.Counter()
+        execute, pipeline_exit = AsyncConnection.execute, AsyncPipeline.__aexit__
+        command, redis_pipeline = Redis.execute_command, RedisPipeline.execute
+
+        async def counted_execute(conn, *args, **kwargs):
+            if conn._pipeline is None:
+                self.postgres += 1
+            return await execute(conn, *args, **kwargs)
+
+        async def counted_pipeline_exit(pipeline, *args):
+            self.postgres += 1
+            return await pipeline_exit(pipeline, *args)
+
+        async def counted_command(client, *args, **kwargs):
+            if not isinstance(client, RedisPipeline):
+                self.redis[args[0]] += 1
+            return await command(client, *args, **kwargs)
+
+        async def counted_redis_pipeline(pipe, *args, **kwargs):
+            self.redis["PIPELINE"] += 1
+            return await redis_pipeline(pipe, *args, **kwargs)
+
+        monkeypatch.setattr(AsyncConnection, "execute", counted_execute)
+        monkeypatch.setattr(AsyncPipeline, "__aexit__", counted_pipeline_exit)
+        monkeypatch.setattr(Redis, "execute_command", counted_command)
+        monkeypatch.setattr(RedisPipeline, "execute", counted_redis_pipeline)
+
+    def reset(self):
+        self.postgres = 0
+        self.redis.clear()
+
+
+async def test_a_status_update_over_the_api_costs_two_postgres_round_trips_and_four_redis_commands(
+    settings, monkeypatch
+):
+    settings.GAMEAPI_LEAN_PATH = True
+    raw_key, _ = await pg.run_orm(make_key, rate_limits={"status": "1000/m"})
+    room, seats = await pg.run_orm(make_room, players=8)
+    path = f"/api/v2/rooms/{room.room_code}/players/{seats[3].player.pk}/status"
+    trips = RoundTrips(monkeypatch)
+    try:
+        # The first request loads the key and the webhook endpoint list; measure the steady state.
+        await asgi_request("POST", path, body=b'{"status": "connected"}', headers={"X-API-Key": raw_key})
+        await broadcaster.drain()
+        for n in range(3):
+            trips.reset()
+            body = f'{{"status": "in_game", "location": "game", "metadata": {{"n": {n}}}}}'.encode()
+            response = await asgi_request("POST", path, body=body, headers={"X-API-Key": raw_key})
+            assert response.status == 200, response.content
+            await broadcaster.drain()
+            assert trips.postgres == 2
+            # The guards (script), freeing the dedup slot, then the snapshot cache and the publish.
+            assert trips.redis == {"EVALSHA": 1, "DEL": 1, "SET": 1, "PUBLISH": 1}
+    finally:
+        await settle()
+
+
+async def test_concurrent_updates_to_one_room_all_land_once_in_version_order():
+    room, seats = await pg.run_orm(make_room, players=8)
+    start = room.version
+    updates = [
+        fast_status.update_player_status(
+            room_code=room.room_code,
+            player_id=seats[n % 8].player.pk,
+            status="connected",
+            metadata={"n": n},
+            actor=GAME_SERVER,
+        )
+        for n in range(40)
+    ]
+    try:
+        results = await asyncio.gather(*updates)
+    finally:
+        await settle()
+    versions = sorted(r.version for r in results)
+    assert versions == list(range(start + 1, start + 41))
+    assert sum(r.retries for r in results) >= 0
+
+    def stored():
+        events = list(
+            RoomEvent.objects.filter(room=room, event_type="player_status_changed").values_list(
+                "room_version", flat=True
+            )
+        )
+        return (
+            Room.objects.get(pk=room.pk).version,
+            sorted(events),
+            PlayerStatusHistory.objects.filter(room=room).count(),
+            {m.player_id: m.game_data["n"] % 8 for m in RoomMember.objects.filter(room=room)},
+        )
+
+    version, events, history, last_n = await pg.run_orm(stored)
+    assert version == start + 40
+    assert events == versions
+    assert history == 40
+    # Each member kept its own last metadata: no update was lost or applied to the wrong seat.
+    assert last_n == {seats[i].player.pk: i for i in range(8)}
+    # Each result's snapshot was the state at its version: its own change is in it.
+    for result in results:
+        mine = next(p for p in result.state["players"] if p["id"] == str(result.member.player_id))
+        assert mine["version"] == result.member.version
+
+
+async def test_a_race_lost_on_the_optimistic_path_is_retried_and_counted(monkeypatch):
+    room, seats = await pg.run_orm(make_room, players=2)
+    real_plan = fast_status._plan
+    raced = []
+
+    async def plan_then_someone_else_writes(conn, request, room_, members):
+        plan = await real_plan(conn, request, room_, members)
+        if not raced:  # between our read and our write, another change commits
+            raced.append(True)
+            await fast_status.update_player_status(
+                room_code=room.room_code, player_id=seats[0].player.pk, status="connected", actor=GAME_SERVER
+            )
+        return plan
+
+    monkeypatch.setattr(fast_status, "_plan", plan_then_someone_else_writes)
+    try:
+        result = await fast_status.update_player_status(
+            room_code=room.room_code, player_id=seats[1].player.pk, status="lobby", actor=GAME_SERVER
+        )
+    finally:
+        await settle()
+    assert result.retries == 1
+    assert result.version == room.version + 2
+    assert await pg.run_orm(lambda: PlayerStatusHistory.objects.filter(room=room).count()) == 2
+
+
+async def test_the_locked_path_takes_over_after_repeated_lost_races(monkeypatch):
+    room, seats = await pg.run_orm(make_room, players=2)
+    locked = []
+    real_locked = fast_status._update_locked
+
+    async def spy(conn, request, retries):
+        locked.append(retries)
+        return await real_locked(conn, request, retries)
+
+    async def always_lose(conn, request, retries):
+        raise fast_status._Retry()
+
+    monkeypatch.setattr(fast_status, "_update_optimistic", always_lose)
+    monkeypatch.setattr(fast_status, "_update_locked", spy)
+    try:
+        result = await fast_status.update_player_status(
+            room_code=room.room_code, player_id=seats[1].player.pk, status="lobby", actor=GAME_SERVER
+        )
+    finally:
+        await settle()
+    assert locked == [fast_status._OPTIMISTIC_ATTEMPTS]
+    assert result.version == room.version + 1
+
+
+async def test_stale_expected_version_and_unknown_seats_change_nothing():
+    room, seats = await pg.run_orm(make_room, players=2)
+    try:
+        with pytest.raises(StateConflictError) as conflict:
+            await fast_status.update_player_status(
+                room_code=room.room_code,
+                player_id=seats[1].player.pk,
+                status="lobby",
+                expected_version=99,
+                actor=GAME_SERVER,
+            )
+        assert conflict.value.current_state["version"] == room.version
+        with pytest.raises(PlayerNotFoundError):
+            await fast_status.update_player_status(
+                room_code=room.room_code, player_id=seats[0].room.pk, status="lobby", actor=GAME_SERVER
+            )
+        with pytest.raises(RoomNotFoundError):
+            await fast_status.update_player_status(
+                room_code="ZZZZZZ", player_id=seats[1].player.pk, status="lobby", actor=GAME_SERVER
+            )
+    finally:
+        await settle()
+    assert await pg.run_orm(lambda: Room.objects.get(pk=room.pk).version) == room.version

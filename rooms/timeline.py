@@ -191,6 +191,8 @@ def replay(entries: list[TimelineEntry], *, names: dict[str, str]) -> RoomAtVers
         rule(state, players, entry.details, entry, names)
         _returning_rule(state, players)
     state.players = sorted(players.values(), key=lambda p: p["order"])
+    host = players.get(state.room["hostId"])
+    state.room["hostName"] = host["name"] if host else None
     return state
 
 

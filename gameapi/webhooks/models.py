@@ -40,12 +40,12 @@ class WebhookEndpoint(models.Model):
 
     class Meta:
         db_table = "webhook_endpoints"
+        permissions = [("manage_webhooks", "Can add, edit and rotate webhook endpoints and redeliver")]
 
     def __str__(self) -> str:
         return self.url
 
     def wants(self, event_type: str) -> bool:
-        permissions = [("manage_webhooks", "Can add, edit and rotate webhook endpoints and redeliver")]
         return not self.event_types or event_type in self.event_types
 
 

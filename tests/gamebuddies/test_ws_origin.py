@@ -24,11 +24,18 @@ async def _open(code, headers):
     return communicator, connected, close_code
 
 
+async def _open_with_the_victims_cookie(origin: bytes, host: bytes | None = None):
+    """A socket opened from `origin` by a browser holding a seat's cookie: (communicator, connected)."""
+    room, seats = await database_sync_to_async(make_room)(players=1)
+    headers = [(b"host", host)] if host else []
+    headers += [(b"origin", origin), _cookie_header(room.room_code, seats[0].token)]
+    communicator, connected, _ = await _open(room.room_code, headers)
+    return communicator, connected
+
+
 @pytest.mark.django_db(transaction=True)
 async def test_a_foreign_origin_is_refused_before_any_room_data():
-    room, seats = await database_sync_to_async(make_room)(players=1)
-    headers = [(b"origin", b"https://evil.example"), _cookie_header(room.room_code, seats[0].token)]
-    communicator, connected, _ = await _open(room.room_code, headers)
+    communicator, connected = await _open_with_the_victims_cookie(b"https://evil.example")
     assert not connected
     assert await communicator.receive_nothing(timeout=0.2)
 
@@ -68,22 +75,14 @@ async def test_a_catalog_game_origin_may_connect_but_its_cookie_is_not_trusted()
 @pytest.mark.parametrize("origin", [b"http://127.0.0.1:8666", b"http://localhost:31337", b"https://127.0.0.1"])
 async def test_another_port_or_scheme_of_our_host_is_a_foreign_origin(origin):
     # Issue 18 #6: a page on another port (or https on the same host) rode on the victim's cookie.
-    room, seats = await database_sync_to_async(make_room)(players=1)
-    headers = [(b"host", b"127.0.0.1:8000"), (b"origin", origin), _cookie_header(room.room_code, seats[0].token)]
-    communicator, connected, _ = await _open(room.room_code, headers)
+    communicator, connected = await _open_with_the_victims_cookie(origin, host=b"127.0.0.1:8000")
     assert not connected
     assert await communicator.receive_nothing(timeout=0.2)
 
 
 @pytest.mark.django_db(transaction=True)
 async def test_an_origin_matching_a_forged_host_header_is_refused():
-    room, seats = await database_sync_to_async(make_room)(players=1)
-    headers = [
-        (b"host", b"evil.example"),
-        (b"origin", b"http://evil.example"),
-        _cookie_header(room.room_code, seats[0].token),
-    ]
-    communicator, connected, _ = await _open(room.room_code, headers)
+    _, connected = await _open_with_the_victims_cookie(b"http://evil.example", host=b"evil.example")
     assert not connected
 
 

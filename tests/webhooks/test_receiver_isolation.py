@@ -42,6 +42,12 @@ def _subscribe(url, *, game=None, event_types=("room.created",)):
     return endpoint
 
 
+def _failing_endpoint(receivers, status: int):
+    failing = receivers[0]
+    failing.status = status
+    return failing, _subscribe(failing.url)
+
+
 def _games():
     for slug in ("slowgame", "fastgame"):
         Game.objects.create(slug=slug, name=slug, launch_url=f"/games/{slug}/", min_players=1, max_players=4)
@@ -84,9 +90,7 @@ def test_a_trickling_receiver_does_not_delay_another_games_delivery_on_the_worke
 
 @pytest.mark.django_db
 def test_a_failing_endpoint_backs_off_for_every_room_not_once_per_delivery(receivers):
-    failing, _ = receivers
-    failing.status = 503
-    endpoint = _subscribe(failing.url)
+    failing, endpoint = _failing_endpoint(receivers, 503)
     first_room, _ = make_room()
     second_room, _ = make_room()
     third_room, _ = make_room()
@@ -111,9 +115,7 @@ def test_a_failing_endpoint_backs_off_for_every_room_not_once_per_delivery(recei
 
 @pytest.mark.django_db
 def test_consecutive_failures_lengthen_the_endpoints_backoff(receivers):
-    failing, _ = receivers
-    failing.status = 500
-    endpoint = _subscribe(failing.url)
+    _, endpoint = _failing_endpoint(receivers, 500)
     room, _ = make_room()
     delivery = WebhookDelivery.objects.get(room=room)
     waits = []

@@ -7,6 +7,7 @@ from rooms.models import Game
 
 from . import conf
 from .models import ALL_SCOPES, ApiKey
+from .selectors import webhook_key_choices
 from .services import clean_rate_limits, clean_scopes
 from .webhooks.models import WEBHOOK_EVENT_TYPES, WebhookEndpoint
 from .webhooks.services import clean_event_types, webhook_url_check
@@ -65,9 +66,13 @@ class ApiKeyEditForm(forms.ModelForm):
 
 
 class WebhookEndpointForm(forms.Form):
-    api_key = forms.ModelChoiceField(queryset=ApiKey.objects.filter(is_active=True))
+    api_key = forms.ModelChoiceField(queryset=ApiKey.objects.none(), help_text="Usable keys with the webhooks scope.")
     url = forms.CharField(max_length=500, help_text=URL_HELP)
     event_types = event_types_field()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["api_key"].queryset = webhook_key_choices()  # usable now, not at import
 
 
 class WebhookEndpointEditForm(forms.ModelForm):

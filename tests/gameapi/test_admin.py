@@ -409,3 +409,15 @@ def test_the_request_log_filters_by_key_status_method_and_route(world):
     assert listed(api_key__id__exact=world.key.pk, status_code__exact=429) == 1
     assert listed(method__exact="POST", route="status") == 2
     assert listed(route="room") == 1
+
+
+def test_the_add_endpoint_page_offers_only_keys_that_may_own_webhooks(world):
+    _raw, reader = make_key(service="reader", scopes=["rooms:read"])
+    client = staff_client("integrator", *VIEW, "gameapi.manage_webhooks")
+    page = client.get(reverse("admin:gameapi_webhookendpoint_add"))
+    offered = {key.pk for key in page.context["form"].fields["api_key"].queryset}
+    assert world.key.pk in offered and reader.pk not in offered
+    refused = client.post(
+        reverse("admin:gameapi_webhookendpoint_add"), {"api_key": reader.pk, "url": "https://127.0.0.1:9/other"}
+    )
+    assert refused.status_code == 200 and not WebhookEndpoint.objects.filter(api_key=reader).exists()

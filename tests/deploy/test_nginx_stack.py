@@ -8,15 +8,20 @@ MAX_JSON_BODY_BYTES stop at nginx, and its access log never shows a query string
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
+import time
 import urllib.error
 import urllib.request
 
 import pytest
+import websockets.exceptions
 import websockets.sync.client
 from django.conf import settings
 
 from deploy.stack import STATIC_ROOT, Stack, free_port
+from tests.factories import make_room
 from tests.gameapi.conftest import make_key
 from tests.live import server_env
 
@@ -41,26 +46,31 @@ def _api(url: str, raw_key: str, path: str, payload: dict) -> dict:
     return json.loads(body)
 
 
-def _next_state(socket) -> dict:
+def _next_state(ws) -> dict:
     while True:
-        message = json.loads(socket.recv(timeout=10))
+        message = json.loads(ws.recv(timeout=10))
         if message["type"] == "roomStateUpdate":
             return message
 
 
+CONN_PER_IP = 4
+
+
 @pytest.fixture
 def stack(tmp_path):
+    """Per test: a stack outliving one test would hold the test database while it is flushed."""
     assert settings.STATIC_ROOT == STATIC_ROOT  # what nginx serves is what collectstatic fills
+    log = tmp_path / "stack.log"
     # Append mode: nginx reopens /dev/stdout for its access log, and appends must not be overwritten.
-    output = open(tmp_path / "stack.log", "ab")  # noqa: SIM115 - closed below
-    running = Stack(port=free_port(), workers=2, env=server_env(), output=output, ready_timeout=60)
+    output = open(log, "ab")  # noqa: SIM115 - closed below
+    running = Stack(port=free_port(), workers=2, env=server_env(), output=output, conn_per_ip=CONN_PER_IP)
+    running.log_path = log
     try:
         running.start()
         yield running
     finally:
         running.stop()
         output.close()
-    running.log = (tmp_path / "stack.log").read_text(errors="replace")
 
 
 def test_a_room_created_through_nginx_is_broadcast_to_a_socket_upgraded_through_nginx(stack):
@@ -70,15 +80,15 @@ def test_a_room_created_through_nginx_is_broadcast_to_a_socket_upgraded_through_
     created = _api(stack.url, raw_key, "/rooms", {"hostName": "Host"})
     code, token = created["roomCode"], created["host"]["sessionToken"]
     ws_url = stack.url.replace("http://", "ws://") + f"/ws/rooms/{code}/"
-    with websockets.sync.client.connect(ws_url, open_timeout=10) as socket:
-        socket.send(json.dumps({"type": "auth", "token": token}))
-        connected = _next_state(socket)
+    with websockets.sync.client.connect(ws_url, open_timeout=10) as ws:
+        ws.send(json.dumps({"type": "auth", "token": token}))
+        connected = _next_state(ws)
         assert connected["roomCode"] == code
 
         # Another request, on whichever process nginx picks: the change reaches the socket.
         for number in range(3):
             _api(stack.url, raw_key, f"/rooms/{code}/players", {"name": f"Guest {number}"})
-        versions = [_next_state(socket)["version"] for _ in range(3)]
+        versions = [_next_state(ws)["version"] for _ in range(3)]
         assert versions == sorted(versions) and versions[-1] > connected["version"]
 
 
@@ -98,7 +108,36 @@ def test_nginx_serves_static_files_limits_bodies_and_logs_no_query_strings(stack
     assert status in {200, 302, 404}
     assert len(headers.get("X-Request-Id", "")) == 32  # nginx's $request_id, kept by the app
 
-    stack.stop()
-    log = open(stack.output.name, errors="replace").read()
+    time.sleep(0.5)
+    log = stack.log_path.read_text(errors="replace")
     assert '"GET /r/ABCDEF HTTP/1.1" ' in log  # the access line, with the path only
     assert SECRET_IN_QUERY not in log and SECRET_IN_QUERY[4:24] not in log
+
+
+def test_connections_past_the_per_ip_cap_get_429_and_slow_headers_are_cut_off(stack):
+    """Issue 18 #12: no per-IP cap, and 300 connections trickling their headers were all held."""
+    room, _ = make_room()  # a real room: its sockets stay open, waiting for their auth message
+    ws_url = stack.url.replace("http://", "ws://") + f"/ws/rooms/{room.room_code}/"
+    with contextlib.ExitStack() as opened:
+        for _ in range(CONN_PER_IP):
+            opened.enter_context(websockets.sync.client.connect(ws_url, open_timeout=10))
+        with pytest.raises(websockets.exceptions.InvalidStatus) as refused:
+            opened.enter_context(websockets.sync.client.connect(ws_url, open_timeout=10))
+        assert refused.value.response.status_code == 429
+
+    # Headers never finished: nginx drops the connection after client_header_timeout (10 s).
+    host, port = stack.url.removeprefix("http://").split(":")
+    slow = []
+    for _ in range(20):
+        connection = socket.create_connection((host, int(port)), timeout=20)
+        connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+        slow.append(connection)
+    started = time.monotonic()
+    try:
+        for connection in slow:
+            answer = connection.recv(1024)  # blocks until nginx gives up on the headers
+            assert answer == b"" or answer.startswith(b"HTTP/1.1 408"), answer
+        assert time.monotonic() - started < 15
+    finally:
+        for connection in slow:
+            connection.close()

@@ -15,6 +15,7 @@ from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: 
 
 from gameapi.lean.app import LeanGameApi  # noqa: E402
 from gamebuddies.ws_security import SameOriginWebSocketGuard  # noqa: E402
+from rooms.background import start_in_process  # noqa: E402
 from rooms.broadcast import broadcaster  # noqa: E402
 from rooms.routing import websocket_urlpatterns  # noqa: E402
 
@@ -54,4 +55,7 @@ async def application(scope, receive, send):
     if scope["type"] != "lifespan":
         # Broadcasts scheduled from sync threads are handed to the layer on this loop.
         broadcaster.bind_loop(asyncio.get_running_loop())
+        if settings.EMBEDDED_WORKER:
+            # No shared cache and channel layer: the background loops run here, once per process.
+            start_in_process()
     return await _router(scope, receive, send)

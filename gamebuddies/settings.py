@@ -199,6 +199,13 @@ ADMIN_LOGIN_RATE_PER_USER = os.environ.get("ADMIN_LOGIN_RATE_PER_USER", "5/m")
 
 # --- Background work ----------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# The background loops (task queue, housekeeping sweep, retention; rooms/background.py) run in
+# `manage.py run_worker`, or, with EMBEDDED_WORKER, on threads of the server process itself:
+# the default without REDIS_URL, where presence (local-memory cache) and broadcasts (in-memory
+# channel layer) exist only inside the server process (docs/architecture.md, "Background work").
+EMBEDDED_WORKER = env_bool("EMBEDDED_WORKER", not REDIS_URL)
+HOUSEKEEPING_INTERVAL_SECONDS = float(os.environ.get("HOUSEKEEPING_INTERVAL_SECONDS", 5))
+RETENTION_INTERVAL_SECONDS = float(os.environ.get("RETENTION_INTERVAL_SECONDS", 3600))
 
 # --- Static files -----------------------------------------------------------
 STATIC_URL = "/static/"

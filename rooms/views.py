@@ -224,6 +224,7 @@ def lobby(request, code: str):
             "join": join_url,
         },
         "heartbeatMs": heartbeat_ms,
+        "hostGraceSeconds": settings.HOST_GRACE_SECONDS,
     }
     current_game = next((g for g in games if g["slug"] == room.current_game_id), None)
     context = {

@@ -1,7 +1,8 @@
 # ruff: noqa: S603  (runs fixed commands: manage.py and Uvicorn from this venv)
 """`make run` / `make run-real`: migrate, load the demo games, start the worker, serve.
 
-`make run`: one Uvicorn process (any database) and the background worker.
+`make run`: one Uvicorn process (any database) and the background worker; without REDIS_URL
+the server process runs the worker's loops itself (EMBEDDED_WORKER, rooms/background.py).
 `make run-real` (--real): nginx in front of WORKERS Uvicorn processes, each on its own
 port, and the background worker, started by deploy/stack.py, the same launcher the test of
 this set-up uses. Refuses to start without PostgreSQL and Redis.
@@ -44,6 +45,13 @@ def has_command(name: str) -> bool:
     return probe.returncode == 0
 
 
+def server_runs_background() -> bool:
+    """EMBEDDED_WORKER (the default without REDIS_URL): the server process runs the background loops."""
+    code = "from django.conf import settings; print(settings.EMBEDDED_WORKER)"
+    probe = subprocess.run([*MANAGE, "shell", "--no-imports", "-c", code], cwd=ROOT, capture_output=True, text=True)
+    return probe.stdout.strip() == "True"
+
+
 def stop(process: subprocess.Popen | None, name: str) -> None:
     if process is not None and process.poll() is None:
         say(f"stopping {name}")
@@ -77,7 +85,9 @@ def metrics_dir() -> tuple[Path, bool]:
 def serve_one(args) -> int:
     worker = server = None
     try:
-        if has_command("run_worker"):
+        if server_runs_background():
+            say("the server process runs the background loops itself (EMBEDDED_WORKER, the default without REDIS_URL)")
+        elif has_command("run_worker"):
             say("starting the background worker (manage.py run_worker)")
             worker = subprocess.Popen([*MANAGE, "run_worker"], cwd=ROOT)
         else:

@@ -14,6 +14,8 @@ from rooms.models import Game
 def pytest_configure(config):
     # The SQLite pass keeps its test database on disk so threads share it like processes would.
     (settings.BASE_DIR / ".tmp").mkdir(exist_ok=True)
+    # Tests drive the ASGI app in this process: they run the sweeps and tasks they test themselves.
+    settings.EMBEDDED_WORKER = False
 
 
 def pytest_collection_modifyitems(config, items):

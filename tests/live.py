@@ -38,6 +38,8 @@ def server_env(extra: dict | None = None) -> dict:
         env["REDIS_URL"] = settings.REDIS_URL
     env["DJANGO_SETTINGS_MODULE"] = "gamebuddies.settings"
     env["PYTHONUNBUFFERED"] = "1"
+    # No background loops in a test server unless a test asks (rooms/background.py).
+    env["EMBEDDED_WORKER"] = "0"
     env.update(extra or {})
     return env
 

@@ -261,12 +261,16 @@ def member_disconnect(*, room: RoomRef, player_id, channel_name: str, actor: Act
         socket_id=None,
         disconnected_at=timezone.now(),
     )
+    changes = {"playerId": str(player_id)}
+    if target.role == MemberRole.HOST:
+        # Pages tell the others how long until the role passes on (host_migrate_if_needed).
+        changes["hostGraceSeconds"] = settings.HOST_GRACE_SECONDS
     return commit_room_change(
         room=locked,
         event="player_disconnected",
         actor=actor,
         player_id=player_id,
-        changes={"playerId": str(player_id)},
+        changes=changes,
     )
 
 

@@ -7,44 +7,19 @@ retention every hour (ended rooms past ROOM_RETENTION_DAYS, expired sessions, AP
 request-log rows past API_REQUEST_RETENTION_DAYS). Run one or more per deployment:
 every housekeeping action takes the room lock, and retention batches are claimed with
 SKIP LOCKED, so several workers never double-apply a change nor wait on each other.
+
+The loops live in rooms/background.py. Without REDIS_URL (EMBEDDED_WORKER) the server
+process runs them itself, and this command leaves the housekeeping sweep to it.
 """
 
-import logging
-import os
-import socket
 import threading
-import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
-from django_tasks_db.management.commands.db_worker import Worker
 
-from gameapi.retention import prune_api_requests
-from rooms.services.housekeeping import run_forever
-from rooms.services.retention import expire_sessions, prune_rooms
+from rooms.background import retention_sweep, start_sweeps, task_worker
 
-logger = logging.getLogger(__name__)
-
-
-def retention_sweep() -> dict[str, int]:
-    return {
-        "roomsDeleted": prune_rooms(),
-        "sessionsExpired": expire_sessions(),
-        "apiRequestsDeleted": prune_api_requests(),
-    }
-
-
-def repeat(job, *, interval: float, name: str) -> None:
-    """Run `job` now and then every `interval` seconds, for ever; a failure is logged, not fatal."""
-    while True:
-        close_old_connections()
-        try:
-            result = job()
-            if any(result.values()):
-                logger.info("%s: %s", name, result)
-        except Exception:
-            logger.exception("%s failed", name)
-        time.sleep(interval)
+__all__ = ["Command", "retention_sweep"]
 
 
 class Command(BaseCommand):
@@ -52,40 +27,36 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--interval", type=float, default=0.5, help="Seconds between task queue polls.")
-        parser.add_argument("--sweep-interval", type=float, default=5.0, help="Seconds between housekeeping sweeps.")
+        parser.add_argument(
+            "--sweep-interval",
+            type=float,
+            default=settings.HOUSEKEEPING_INTERVAL_SECONDS,
+            help="Seconds between housekeeping sweeps.",
+        )
         parser.add_argument("--no-sweep", action="store_true", help="Only run queued tasks.")
         parser.add_argument(
-            "--retention-interval", type=float, default=3600.0, help="Seconds between retention sweeps."
+            "--retention-interval",
+            type=float,
+            default=settings.RETENTION_INTERVAL_SECONDS,
+            help="Seconds between retention sweeps.",
         )
         parser.add_argument("--no-retention", action="store_true", help="Leave retention to cron and the commands.")
         parser.add_argument("--batch", action="store_true", help="Run queued tasks until none are left, then exit.")
 
     def handle(self, *args, interval, sweep_interval, no_sweep, retention_interval, no_retention, batch, **options):
-        sweeps = []
-        if not no_sweep and not batch:
-            threading.Thread(
-                target=run_forever, kwargs={"interval": sweep_interval}, name="housekeeping", daemon=True
-            ).start()
-            sweeps.append("housekeeping")
-        if not no_retention and not batch:
-            threading.Thread(
-                target=repeat,
-                args=(retention_sweep,),
-                kwargs={"interval": retention_interval, "name": "retention"},
-                name="retention",
-                daemon=True,
-            ).start()
-            sweeps.append("retention")
-        worker = Worker(
-            queue_names=["*"],
-            interval=interval,
-            batch=batch,
-            backend_name="default",
-            startup_delay=not batch,
-            max_tasks=None,
-            worker_id=f"gb-{socket.gethostname()}-{os.getpid()}"[:64],
+        if settings.EMBEDDED_WORKER and not no_sweep and not batch:
+            # Presence lives in the server's local-memory cache: a sweep here would not see it.
+            self.stderr.write("EMBEDDED_WORKER is on (no REDIS_URL): the server process sweeps, not this one.")
+            no_sweep = True
+        threads = start_sweeps(
+            sweep_interval=sweep_interval,
+            retention_interval=retention_interval,
+            stop=threading.Event(),
+            sweep=not no_sweep and not batch,
+            retention=not no_retention and not batch,
         )
+        worker = task_worker(interval=interval, batch=batch)
         worker.configure_signals()
-        running = " + ".join(["tasks", *sweeps])
+        running = " + ".join(["tasks", *(thread.name for thread in threads)])
         self.stdout.write(f"GameBuddies worker running ({running}).")
         worker.run()

@@ -98,7 +98,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12", help="Redis for all three")
     parser.add_argument("--http-client", choices=["raw", "httpx"], default="raw", help="generator's HTTP client")
-    parser.add_argument("--quiet-wait", type=float, default=10.0, help="max seconds to wait for an idle machine")
+    parser.add_argument("--quiet-wait", type=float, default=5.0, help="max seconds to wait for an idle machine")
     parser.add_argument("--quick", action="store_true", help="smaller sizes and shorter runs: a smoke run")
     parser.add_argument("--no-save", action="store_true", help="print only, write nothing under bench/results")
     parser.add_argument("--table", metavar="FILE", help="print the table of a saved comparison and exit")

@@ -148,10 +148,11 @@ def idle_rows(targets: dict) -> list[str]:
     if not isinstance(idle, dict):
         return []
     label = f"idle: {idle.get('requested', '?')} sockets on 1 GameBuddies worker"
+    not_returned = _get(idle, "memory", "kb_per_socket_not_returned")
     rows = [
-        _row(label, "KB per socket held / not returned after close",
-             {"product": (_get(idle, "memory", "kb_per_socket_held"),
-                          _get(idle, "memory", "kb_per_socket_not_returned"))}, ratio=False),
+        _row(label, "KB per socket held" + (" / not returned after close" if not_returned is not None else ""),
+             {"product": (_get(idle, "memory", "kb_per_socket_held"),) + ((not_returned,) if not_returned else ())},
+             ratio=False),
         _row(label, "opened / failed / connects/s",
              {"product": (_get(idle, "connect", "opened"), _get(idle, "connect", "failed"),
                           _get(idle, "connect", "per_second"))}, ratio=False),

@@ -4,10 +4,12 @@
 //
 // Importing this module from elsewhere (e.g. a game page) only gives you the socket API.
 
+import { hostNotice } from "./host-notice.js";
 import { createOptimisticStore } from "./optimistic.js";
 import { connectRoom, RoomNetworkError } from "./room-socket.js";
 import {
   defaultSettings,
+  el,
   readSettingsInputs,
   renderLastResult,
   renderPlayers,
@@ -21,6 +23,7 @@ export { connectRoom, RoomNetworkError, RoomRequestError } from "./room-socket.j
 
 const CONFIRM_BROADCAST_MS = 2000;
 const ALERT_MS = 6000;
+const HOST_NOTICE_MS = 20000;
 
 const CONNECTION_LABELS = {
   connected: "Connected",
@@ -48,6 +51,7 @@ function startLobby(data) {
     connection: byId("connection"),
     connectionLabel: byId("connection-label"),
     alerts: byId("alerts"),
+    hostNotice: byId("host-notice"),
     players: byId("players"),
     count: byId("player-count"),
     ready: byId("ready-toggle"),
@@ -82,6 +86,7 @@ function startLobby(data) {
   let armedTimer = null;
   let starting = false;
   let lastRecovery = 0;
+  let serverState = data.state; // the last snapshot from the server, without local changes
 
   const store = createOptimisticStore({ state: data.state, version: data.version, onChange: render });
 
@@ -91,6 +96,9 @@ function startLobby(data) {
     initialVersion: data.version,
     heartbeatMs: data.heartbeatMs,
     onState(state, update) {
+      const graceSeconds = (update.changes || {}).hostGraceSeconds ?? data.hostGraceSeconds;
+      showHostNotice(hostNotice(serverState, state, { myId, graceSeconds }));
+      serverState = state;
       store.server(state, update.version);
       const launched = update.changes && Array.isArray(update.changes.players) ? update.changes.players : [];
       if (update.event === "game_started" && launched.includes(myId)) {
@@ -183,6 +191,20 @@ function startLobby(data) {
     ui.alerts.append(box);
     clearTimeout(alertTimer);
     alertTimer = setTimeout(() => ui.alerts.replaceChildren(), ALERT_MS);
+  }
+
+  // The host role: "<name> disconnected — the host role passes in N s", then who has it now.
+  let hostNoticeTimer = null;
+  function showHostNotice(notice) {
+    if (!notice) return;
+    clearTimeout(hostNoticeTimer);
+    ui.hostNotice.replaceChildren();
+    if (notice.kind === "clear") return;
+    const tone = notice.kind === "host-away" ? "warn" : "info";
+    ui.hostNotice.append(el("p", { className: `alert alert--${tone}`, text: notice.text }));
+    if (notice.kind === "new-host") {
+      hostNoticeTimer = setTimeout(() => ui.hostNotice.replaceChildren(), HOST_NOTICE_MS);
+    }
   }
 
   function showEnded({ reason }) {

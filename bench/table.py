@@ -94,6 +94,8 @@ def throughput_rows(targets: dict, senders) -> list[str]:
              each(lambda r: _get(r, "cpu_ms_per_update", "server_postgres_redis"))),
         _row(label, "lost updates (not in history) / conflict retries",
              {"product": (checks.get("lost_updates"), checks.get("conflict_retries"))} if checks else {}, ratio=False),
+        _row(label, "load generator: share of one core (near 1 = it was the limit)",
+             each(lambda r: _get(r, "cpu_seconds", "generator_core_share")), ratio=False),
         _row(label, "other processes' CPU % (noise)", each(lambda r: _other_cpu_pct(r.get("cpu_seconds"))),
              ratio=False),
     ]  # fmt: skip

@@ -228,7 +228,8 @@ def run_product(args, log_dir: Path) -> dict:
         pg = urlsplit(args.pg)
         proxy = QueryCountingProxy(pg.hostname or "127.0.0.1", pg.port or 5432)
         port = proxy.start()
-        counted = pg._replace(netloc=f"{pg.username or 'postgres'}@127.0.0.1:{port}").geturl()
+        userinfo = pg.netloc.rpartition("@")[0] or "postgres"
+        counted = pg._replace(netloc=f"{userinfo}@127.0.0.1:{port}").geturl()
         env_counted = {**env, "DATABASE_URL": f"{counted}/{args.db}"}
         try:
             with running_server(kind="uvicorn", workers=1, env=env_counted, log_dir=log_dir, listen=args.listen) as srv:

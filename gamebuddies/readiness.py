@@ -32,7 +32,12 @@ _lock = threading.Lock()
 
 
 def check_database() -> None:
-    """SELECT 1 on a connection from the pool (PostgreSQL) or the default connection (SQLite)."""
+    """SELECT 1 on a connection from the pool (PostgreSQL) or the default connection (SQLite).
+
+    The pool's idle connections are tested first (dropping any whose backend is gone), so a
+    connection that died while idle is not mistaken for a database that is down, and the
+    probe keeps the pool fresh as a side effect.
+    """
     from django.db import connection
 
     pool = getattr(connection, "pool", None)
@@ -42,6 +47,7 @@ def check_database() -> None:
         connection.close()
         return
     pool.open()  # Django opens its pool lazily
+    pool.check()
     with pool.connection(timeout=CHECK_TIMEOUT_SECONDS) as conn:
         conn.execute("SELECT 1")
 

@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "players",
     "rooms",
     "gameapi",
+    # Process-wide hooks (gamebuddies/apps.py): pooled connections tested before use.
+    "gamebuddies.apps.GameBuddiesConfig",
 ]
 
 MIDDLEWARE = [
@@ -114,8 +116,8 @@ TEMPLATES = [
 # --- Database ---------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    # Health checks: the pool tests a connection before handing it out (gamebuddies/db_resilience.py).
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0, conn_health_checks=True)}
+    # Pooled connections are tested before use by gamebuddies/db_resilience.py, not CONN_HEALTH_CHECKS.
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # Django's psycopg 3 pool: one pool per worker process, shared by its threads.
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {

@@ -83,13 +83,20 @@ def test_page_whose_database_stays_away_gets_a_plain_503_page_not_a_500():
     assert Room.objects.count() == 0
 
 
-def test_pool_never_hands_out_a_connection_whose_backend_was_terminated(api, caplog):
+def test_dead_idle_connections_never_run_a_statement_and_are_all_dropped_at_the_first_one(api, caplog):
     room, seats = make_room(players=2)
-    # Fill the pool with idle connections, then kill every one of them.
-    assert _status(api, room, seats[1]).status_code == 200
+    # Some idle connections in the pool, then every one of them is terminated.
+    for _ in range(3):
+        assert _status(api, room, seats[1]).status_code == 200
     connection.close()
     assert terminate_other_backends() >= 1
     with caplog.at_level(logging.WARNING, "gamebuddies.db_resilience"):
-        response = _status(api, room, seats[1], status="in_game", location="game")
-    assert response.status_code == 200, response.content
-    assert "once more" not in caplog.text  # served first time: no dead connection was handed out
+        first = _status(api, room, seats[1], metadata={"after": "kill"})
+        caught = caplog.text.count("dead connection taken from the database pool")
+        second = _status(api, room, seats[1], metadata={"after": "purge"})
+    assert first.status_code == 200 and second.status_code == 200, (first.content, second.content)
+    assert caught == 1  # found before its first statement, and the pool was checked at once:
+    assert caplog.text.count("dead connection taken from the database pool") == 1  # none left for the next
+    assert "once more" not in caplog.text  # swapped for a live one: nothing had to run twice
+    history = PlayerStatusHistory.objects.filter(room=room, player=seats[1].player, metadata__has_key="after")
+    assert sorted(row.metadata["after"] for row in history) == ["kill", "purge"]

@@ -83,7 +83,7 @@ def test_game_api_status_update_works_while_redis_is_down(redis_cache):
     raw, _ = make_key()
     redis_cache.stop()
     response = ApiClient(raw).post(
-        f"/rooms/{room.room_code}/players/{seats[1].player.pk}/status", {"status": "in_game", "location": "game"}
+        f"/rooms/{room.room_code}/players/{seats[1].player.pk}/status", {"status": "connected", "metadata": {"n": 1}}
     )
     assert response.status_code == 200, response.content
     assert response.json()["roomVersion"] == room.version + 1
@@ -95,7 +95,7 @@ def test_idempotency_key_while_redis_is_down_is_503_retryable_then_applies_once_
     redis_cache.stop()
     api = ApiClient(raw)
     path = f"/rooms/{room.room_code}/players/{seats[1].player.pk}/status"
-    body = {"status": "in_game", "location": "game", "metadata": {"n": 1}}
+    body = {"status": "connected", "metadata": {"n": 1}}
     headers = {"Idempotency-Key": "fault-1"}
     refused = api.post(path, body, headers=headers)
     assert assert_envelope(refused, "SERVICE_UNAVAILABLE", 503)["retryable"] is True

@@ -76,6 +76,12 @@ class BulkStatus(serializers.Serializer):
     reason = StrictCharField(required=False, default="", allow_blank=True, max_length=200)
 
 
+class GameStart(serializers.Serializer):
+    settings = JsonObjectField(
+        required=False, max_bytes=16 * 1024, help_text="The game's settings, checked against its catalog schema"
+    )
+
+
 class GameEnd(serializers.Serializer):
     gameResult = JsonObjectField(required=False, max_bytes=16 * 1024)  # noqa: N815
     returnPlayers = StrictBooleanField(required=False, default=True)  # noqa: N815

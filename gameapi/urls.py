@@ -20,6 +20,7 @@ urlpatterns = [
         name="player-heartbeat",
     ),
     path("rooms/<str:room_code>/bulk-status", players.BulkStatusView.as_view(), name="bulk-status"),
+    path("rooms/<str:room_code>/game-start", game.GameStartView.as_view(), name="game-start"),
     path("rooms/<str:room_code>/game-end", game.GameEndView.as_view(), name="game-end"),
     path("rooms/<str:room_code>/game-state", game.GameStateView.as_view(), name="game-state"),
     path("rooms/<str:room_code>/events", game.EventsView.as_view(), name="events"),

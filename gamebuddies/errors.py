@@ -98,6 +98,26 @@ class InvalidRoomStateError(GameBuddiesError):
     default_message = "The room cannot do that right now"
 
 
+class RoomNotInGameError(GameBuddiesError):
+    """A report that would put a player in the game while the room is not playing one."""
+
+    code = "ROOM_NOT_IN_GAME"
+    status = 409
+    default_message = "The room is not in a game"
+
+    def __init__(self, message: str | None = None, *, room_status: str, **kwargs):
+        super().__init__(message or f"The room is not in a game (it is {room_status})", **kwargs)
+        self.details = {**self.details, "roomStatus": room_status}
+
+
+class PlayerDisconnectedError(GameBuddiesError):
+    """A heartbeat for a seat that is disconnected: beats keep presence alive, they don't revive it."""
+
+    code = "PLAYER_DISCONNECTED"
+    status = 409
+    default_message = "The player is disconnected; report status connected to bring them back"
+
+
 class ForbiddenError(GameBuddiesError):
     code = "FORBIDDEN"
     status = 403

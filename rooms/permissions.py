@@ -45,6 +45,14 @@ def require_host(actor: Actor, member: RoomMember | None) -> None:
         raise ForbiddenError("Host actions are for the host and staff")
 
 
+def require_host_or_game_server(actor: Actor, member: RoomMember | None) -> None:
+    """Starting a game: the host, staff, or the game's own server (an API key, which
+    authorize_room has already bound to the room's game)."""
+    if actor.kind == ActorKind.API_KEY:
+        return
+    require_host(actor, member)
+
+
 def require_platform(actor: Actor) -> None:
     """Upkeep only the platform itself (staff, the worker) may do."""
     if actor.kind not in (ActorKind.STAFF, ActorKind.SYSTEM):

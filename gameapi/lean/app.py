@@ -27,20 +27,23 @@ import uuid
 from urllib.parse import parse_qsl
 
 import orjson
+import psycopg
 from csp.utils import build_policy
 from django.conf import settings
 from django.http.request import split_domain_port, validate_host
-from psycopg import Error as PsycopgError
 from redis.exceptions import RedisError
 from rest_framework.settings import api_settings
 
 from gamebuddies import metrics, pg
 from gamebuddies.errors import (
+    ConstraintViolationError,
     GameBuddiesError,
     InvalidApiKeyError,
     PayloadTooLargeError,
     RateLimitedError,
     RoomNotFoundError,
+    ServiceUnavailableError,
+    ValidationError,
     from_drf_exception,
     utc_now_iso,
 )
@@ -78,7 +81,7 @@ class LeanGameApi:
         if scope["type"] == "http" and scope["method"] == "POST" and settings.GAMEAPI_LEAN_PATH:
             match = ROUTE.match(scope["path"])
             if match and _django_would_serve(scope):
-                return await _serve(scope, receive, send, match)
+                return await _serve(self.app, scope, receive, send, match)
         return await self.app(scope, receive, send)
 
 
@@ -119,20 +122,11 @@ class _Response:
 
 def _error(error: GameBuddiesError, request_id: str) -> _Response:
     headers = []
-    if isinstance(error, RateLimitedError):
+    if isinstance(error, RateLimitedError | ServiceUnavailableError):
         headers.append(("Retry-After", str(error.retry_after)))
     if error.status == 401:
         headers.append(("WWW-Authenticate", f'ApiKey header="{API_KEY_HEADER}"'))
-    if error.status == 503:
-        headers.append(("Retry-After", "1"))
     return _Response(error.status, error.envelope(request_id), headers)
-
-
-class ServiceUnavailableError(GameBuddiesError):
-    code = "SERVICE_UNAVAILABLE"
-    status = 503
-    retryable = True
-    default_message = "A backing service is unavailable; retry shortly"
 
 
 async def _read_body(receive, declared: str | None) -> bytes:
@@ -195,11 +189,13 @@ class _Request:
         self.claim: guard.Claim | None = None
 
 
-async def _serve(scope, receive, send, match) -> None:
+async def _serve(django, scope, receive, send, match) -> None:
     started = time.perf_counter()
     request = _Request(scope, match)
     try:
         response = await _handle(request, receive)
+    except _HandOver as hand_over:
+        return await django(scope, _replay(hand_over.body), send)
     except idempotency.Replay as replay:
         response = _Response(replay.response.status_code, {})
         response.content = replay.response.content
@@ -208,9 +204,15 @@ async def _serve(scope, receive, send, match) -> None:
         metrics.idempotent_replays.inc()
     except GameBuddiesError as error:
         response = _error(error, request.request_id)
-    except (PsycopgError, RedisError, OSError, TimeoutError) as exc:
-        logger.warning("lean path: backing service failed (%s)", exc.__class__.__name__)
-        response = _error(ServiceUnavailableError(), request.request_id)
+    except psycopg.IntegrityError:
+        # The database is the last guard (a constraint or trigger): a stable code, never a 500.
+        response = _error(ConstraintViolationError(), request.request_id)
+    except psycopg.DataError:
+        response = _error(ValidationError("A value in the request cannot be stored"), request.request_id)
+    except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+        response = _unavailable("database", exc, request)
+    except (RedisError, OSError, TimeoutError) as exc:
+        response = _unavailable("cache", exc, request)
     except asyncio.CancelledError:
         raise
     except Exception as exc:  # the DRF path's exception handler does the same
@@ -235,6 +237,27 @@ async def _serve(scope, receive, send, match) -> None:
     )
 
 
+def _unavailable(cause: str, exc: BaseException, request: _Request) -> _Response:
+    logger.warning("lean path: %s unavailable (%s)", cause, exc.__class__.__name__)
+    metrics.unavailable.labels(cause).inc()
+    error = ServiceUnavailableError(f"The {cause} is briefly unavailable; nothing was changed, please retry")
+    return _error(error, request.request_id)
+
+
+def _replay(body: bytes):
+    """An ASGI `receive` that hands Django the body this path already read."""
+    sent = False
+
+    async def receive():
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
 async def _handle(request: _Request, receive) -> _Response:
     scope = request.scope
     raw_body = await _read_body(receive, _header(scope, b"content-length"))
@@ -247,18 +270,11 @@ async def _handle(request: _Request, receive) -> _Response:
     require_scope(api_key, Scope.STATUS_WRITE)
     tier = _TIERS[request.action]
     subject = request.room_code.strip().upper() if request.action == "status" else str(request.player_id)
-    admission = await guard.admit(
-        method="POST",
-        path=request.path,
-        body=raw_body,
-        api_key_id=api_key.pk,
-        raw_api_key=raw_key,
-        idempotency_header=_header(scope, b"idempotency-key"),
-        tier_group=f"gameapi:{tier}",
-        tier_value=f"{api_key.pk}:{subject}",
-        tier_rate=throttles.rate_for(api_key, tier),
-        client_ip=request.client_ip,
-    )
+    try:
+        admission = await _admit(request, raw_body, raw_key, api_key, tier, subject)
+    except guard.RedisUnavailable:
+        # Redis is away: Django's path, whose limiters fall back to this process, takes the request.
+        raise _HandOver(raw_body) from None
     request.claim = admission.claim
     api_key = request.api_key = await keys.confirm_generation(digest, api_key, admission.key_generation)
     require_scope(api_key, Scope.STATUS_WRITE)
@@ -272,6 +288,30 @@ async def _handle(request: _Request, receive) -> _Response:
     _parse(Heartbeat, raw_body, content_type)
     admission.check_code_guessing()
     return await _heartbeat(request, api_key)
+
+
+class _HandOver(Exception):  # noqa: N818 - control flow
+    """Django serves this request after all (the body was already read: it is replayed)."""
+
+    def __init__(self, body: bytes):
+        super().__init__("hand over to Django")
+        self.body = body
+
+
+async def _admit(request: _Request, raw_body: bytes, raw_key: str, api_key, tier: str, subject: str):
+    scope = request.scope
+    return await guard.admit(
+        method="POST",
+        path=request.path,
+        body=raw_body,
+        api_key_id=api_key.pk,
+        raw_api_key=raw_key,
+        idempotency_header=_header(scope, b"idempotency-key"),
+        tier_group=f"gameapi:{tier}",
+        tier_value=f"{api_key.pk}:{subject}",
+        tier_rate=throttles.rate_for(api_key, tier),
+        client_ip=request.client_ip,
+    )
 
 
 async def _code_lookup(request: _Request, coroutine):

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django_ratelimit import core as ratelimit_core
 from django_ratelimit.core import _get_window, _make_cache_key, _split_rate
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from gamebuddies import aredis
 from gamebuddies.errors import DuplicateRequestError, RateLimitedError
@@ -45,6 +47,10 @@ if redis.call('SET', KEYS[3], 1, 'NX', 'EX', ARGV[5]) then g = 1 else g = tonumb
 return {1, '', n, g, gen}
 """
 _scripts: dict = {}
+
+
+class RedisUnavailable(Exception):  # noqa: N818 - names the condition, like the errors it wraps
+    """Redis did not answer the guards' script (down, restarting, too slow)."""
 
 
 @dataclass
@@ -120,10 +126,13 @@ async def admit(
     in_flight = aredis.dumps(idempotency.in_flight_record(guard))
     script = _script(_SCRIPT)
     for _ in range(2):  # a record that expires between SET NX and GET gets one more try
-        outcome, record, count, guesses, generation = await script(
-            keys=[claim.redis_key, rate.key, guess.key, aredis.key(key_generation_key(api_key_id))],
-            args=[in_flight, timeout, rate.ttl, rate.limit, guess.ttl],
-        )
+        try:
+            outcome, record, count, guesses, generation = await script(
+                keys=[claim.redis_key, rate.key, guess.key, aredis.key(key_generation_key(api_key_id))],
+                args=[in_flight, timeout, rate.ttl, rate.limit, guess.ttl],
+            )
+        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+            raise RedisUnavailable() from exc
         if outcome == 1:
             return Admission(claim=claim, key_generation=generation, guess_counter=guess, guesses=int(guesses))
         if outcome == -1:

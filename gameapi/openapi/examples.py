@@ -137,9 +137,13 @@ BULK = [
     ),
     response("Applied", {"success": True, "summary": {"total": 2, "successful": 2, "failed": 0}, "roomVersion": 14}),
 ]
+GAME_START = [
+    request("Start with settings", {"settings": {"rounds": 5}}),
+    response("Started", {"success": True, "game": "quiz", "players": [PLAYER_ID], "roomVersion": 9}),
+]
 GAME_END = [
     request("Game over", {"gameResult": {"winner": PLAYER_ID, "scores": {PLAYER_ID: 12}}, "returnPlayers": True}),
-    response("Players returned", {"success": True, "playersReturned": 4, "roomVersion": 15}),
+    response("Players returned", {"success": True, "changed": True, "playersReturned": 4, "roomVersion": 15}),
 ]
 STATE_PUT = [
     request("Save round 2", {"game": "quiz", "state": {"round": 2, "question": 7}, "expectedVersion": 1}),

@@ -122,8 +122,16 @@ class BulkStatusOut(serializers.Serializer):
     roomVersion = serializers.IntegerField()  # noqa: N815
 
 
+class GameStartOut(serializers.Serializer):
+    success = serializers.BooleanField()
+    game = serializers.CharField()
+    players = serializers.ListField(child=serializers.UUIDField(), help_text="Players moved into the game")
+    roomVersion = serializers.IntegerField()  # noqa: N815
+
+
 class GameEndOut(serializers.Serializer):
     success = serializers.BooleanField()
+    changed = serializers.BooleanField(help_text="False when nothing was running and nobody was in the game")
     playersReturned = serializers.IntegerField()  # noqa: N815
     roomVersion = serializers.IntegerField()  # noqa: N815
 

@@ -1,4 +1,4 @@
-"""Game end, versioned game state and the room's event log."""
+"""Game start and end, versioned game state and the room's event log."""
 
 from __future__ import annotations
 
@@ -14,8 +14,49 @@ from ..base import GameApiView
 from ..models import Scope
 from ..openapi import examples
 from ..openapi.operation import api_operation
-from ..openapi.responses import EventsPageOut, GameEndOut, GameStateOut, GameStateSavedOut
-from ..serializers import EventsQuery, GameEnd, GameStateQuery, GameStateSave
+from ..openapi.responses import EventsPageOut, GameEndOut, GameStartOut, GameStateOut, GameStateSavedOut
+from ..serializers import EventsQuery, GameEnd, GameStart, GameStateQuery, GameStateSave
+
+
+class GameStartView(GameApiView):
+    required_scopes = {"POST": Scope.STATE_WRITE}
+    rate_tiers = {"POST": "write"}
+
+    @api_operation(
+        operation_id="startGame",
+        summary="Start the room's game from the game's own server",
+        description=(
+            "What the host's Start button does: every connected participant moves into the game and the room to "
+            "`in_game`, in one version. For games that run their own server: a key bound to the room's game (or "
+            "an unbound key). `settings` replace the room's game settings, checked against the catalog schema. "
+            "The room must be in the lobby with a game picked and enough connected players (409 otherwise)."
+        ),
+        tag="game",
+        request=GameStart,
+        ok=GameStartOut,
+        scope=Scope.STATE_WRITE,
+        tier="write",
+        writes=True,
+        room=True,
+        errors=("INVALID_ROOM_STATE",),
+        examples=examples.GAME_START,
+    )
+    def post(self, request, room_code: str):
+        data = self.parse(GameStart)
+        with self.code_lookup():
+            change = room_services.game_start(room=room_code, actor=self.actor, settings=data.get("settings"))
+        return Response(
+            {
+                "success": True,
+                "game": change.room.current_game_id,
+                "players": _players_in_game(change),
+                "roomVersion": change.version,
+            }
+        )
+
+
+def _players_in_game(change) -> list[str]:
+    return [p["id"] for p in change.state["players"] if p["currentLocation"] == "game"]
 
 
 class GameEndView(GameApiView):
@@ -25,7 +66,11 @@ class GameEndView(GameApiView):
     @api_operation(
         operation_id="endGame",
         summary="End the game: every in-game player returns to the lobby",
-        description="Ending a game that is not running changes nothing (a retry is harmless).",
+        description=(
+            "Every player whose location is the game returns to the lobby and the room becomes a lobby, in one "
+            "version (with `returnPlayers: false` they stay and the room is `returning`). Ending a game that is not "
+            "running, with nobody in it, changes nothing and answers `changed: false` (a retry is harmless)."
+        ),
         tag="game",
         request=GameEnd,
         ok=GameEndOut,
@@ -44,7 +89,14 @@ class GameEndView(GameApiView):
                 result=data.get("gameResult"),
                 return_players=data["returnPlayers"],
             )
-        return Response({"success": True, "playersReturned": result.players_returned, "roomVersion": result.version})
+        return Response(
+            {
+                "success": True,
+                "changed": result.changed,
+                "playersReturned": result.players_returned,
+                "roomVersion": result.version,
+            }
+        )
 
 
 class GameStateView(GameApiView):

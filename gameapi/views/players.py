@@ -37,7 +37,9 @@ class StatusView(GameApiView):
             "With `expectedVersion` (the player's `version`), a stale value gets 409 STATE_CONFLICT with "
             "`currentState`. With `waitForBroadcast`, the answer waits (at most 2 s) until the update was "
             "handed to the lobby's channel layer and says so in `broadcast.broadcasted`. `metadata` (at most "
-            "16 KB) merges into the player's gameData."
+            "16 KB) merges into the player's gameData. Putting a player in the game (`in_game`, or location "
+            "`game`) is accepted only while the room is in a game: otherwise 409 ROOM_NOT_IN_GAME and nothing "
+            "changes, so a report that arrives after the game ended cannot pull the player back."
         ),
         tag="players",
         request=StatusUpdate,
@@ -46,7 +48,7 @@ class StatusView(GameApiView):
         tier="status",
         writes=True,
         room=True,
-        errors=("PLAYER_NOT_FOUND", "NOT_FOUND", "STATE_CONFLICT"),
+        errors=("PLAYER_NOT_FOUND", "NOT_FOUND", "STATE_CONFLICT", "ROOM_NOT_IN_GAME"),
         examples=examples.STATUS,
         parameters=[PLAYER_ID_PARAMETER],
     )
@@ -86,9 +88,10 @@ class HeartbeatView(GameApiView):
         operation_id="sendHeartbeat",
         summary="Keep an in-game player's presence alive",
         description=(
-            "Send one every `nextHeartbeatMs`. Beats cost no database write; a player the server had "
-            "already marked disconnected is brought back by the beat. `metadata` is validated (16 KB) "
-            "but not stored: report data through the status endpoint."
+            "Send one every `nextHeartbeatMs` for each connected player. Beats cost no database write. A "
+            "player who is disconnected or has left gets 409 PLAYER_DISCONNECTED: beats keep presence "
+            "alive, they never bring anyone back; report status `connected` for that. `metadata` is "
+            "validated (16 KB) but not stored: report data through the status endpoint."
         ),
         tag="players",
         request=Heartbeat,
@@ -97,7 +100,7 @@ class HeartbeatView(GameApiView):
         tier="heartbeat",
         writes=True,
         room=True,
-        errors=("PLAYER_NOT_FOUND", "NOT_FOUND"),
+        errors=("PLAYER_NOT_FOUND", "NOT_FOUND", "PLAYER_DISCONNECTED"),
         examples=examples.HEARTBEAT,
         parameters=[PLAYER_ID_PARAMETER],
     )

@@ -26,16 +26,23 @@ import time
 import uuid
 from dataclasses import dataclass
 
+import psycopg
 from django.conf import settings
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
 from gamebuddies import aredis, metrics, pg
 from gamebuddies.actors import Actor
-from gamebuddies.errors import PlayerNotFoundError, RoomClosedError, RoomNotFoundError, StateConflictError
+from gamebuddies.errors import (
+    PlayerDisconnectedError,
+    PlayerNotFoundError,
+    RoomClosedError,
+    RoomNotFoundError,
+    StateConflictError,
+)
 
 from ..broadcast import BroadcastTicket, broadcaster
-from ..models import LIVE_ROOM_STATUSES, Location, PlayerStatus, Room, RoomMember, RoomStatus
+from ..models import LIVE_ROOM_STATUSES, Room, RoomMember
 from ..permissions import authorize_room, require_self
 from ..selectors import is_well_formed_room_code, normalize_room_code
 from ..snapshot import room_state_update, to_json
@@ -103,8 +110,11 @@ WITH guard AS (
 )
 SELECT (SELECT version FROM m), (SELECT version FROM r), (SELECT status FROM r), (SELECT id FROM e)
 """
+# `departed` is only looked up when there is no seat (CASE evaluates lazily).
 HEARTBEAT_SQL = (
-    f"SELECT {', '.join('r.' + f.column for f in Room._meta.concrete_fields)}, m.id, m.is_connected "  # noqa: S608
+    f"SELECT {', '.join('r.' + f.column for f in Room._meta.concrete_fields)}, m.id, m.is_connected, "  # noqa: S608
+    "CASE WHEN m.id IS NULL THEN EXISTS (SELECT 1 FROM room_events e WHERE e.room_id = r.id "
+    "AND e.player_id = %(player_id)s AND e.event_type = ANY(%(departures)s)) END "
     f"FROM rooms r LEFT JOIN room_members m ON m.room_id = r.id AND m.player_id = %(player_id)s "
     f"WHERE r.room_code = %(code)s AND r.status IN ({_LIVE})"
 )
@@ -173,12 +183,19 @@ async def update_player_status(
     request = _Request(code, player_id, status, actor, location, metadata, expected_version, reason)
     pool = await pg.get_pool()
     retries = 0
+    reconnected = False
     for attempt in range(_ATTEMPTS):
         try:
             async with pool.connection() as conn:
                 if attempt < _OPTIMISTIC_ATTEMPTS:
                     return await _update_optimistic(conn, request, retries)
                 return await _update_locked(conn, request, retries)
+        except _ReadFailed as failed:
+            # Nothing was written: once, on a fresh connection, after the pool drops its dead ones.
+            if reconnected:
+                raise failed.__cause__ from None
+            reconnected = True
+            await pool.check()
         except _Retry:
             retries += 1
             metrics.status_update_retries.inc()
@@ -199,6 +216,10 @@ class _Request:
     metadata: dict
     expected_version: int | None
     reason: str
+
+
+class _ReadFailed(Exception):  # noqa: N818 - control flow
+    """The connection broke before anything was written (a backend killed, a restart)."""
 
 
 class _UseOrmPath(Exception):  # noqa: N818 - control flow
@@ -273,8 +294,11 @@ async def _update_optimistic(conn, request: _Request, retries: int) -> FastStatu
     Two round trips in autocommit and no lock held while Python plans; a room that changed
     in between is a lost race (retried, and then taken by the locked path).
     """
-    cur = await conn.execute(READ_SQL, {"code": request.code})
-    rows = await cur.fetchall()
+    try:
+        cur = await conn.execute(READ_SQL, {"code": request.code})
+        rows = await cur.fetchall()
+    except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+        raise _ReadFailed() from exc
     width = len(_ROOM_FIELDS)
     room = _room_from_row(rows[0][:width]) if rows else None
     members = _members_from_rows(row[width:] for row in rows if row[width] is not None)
@@ -348,39 +372,29 @@ async def presence_touch(*, member_id: int) -> None:
         logger.debug("presence touch failed", exc_info=True)
 
 
-@dataclass
-class FastHeartbeat:
-    member_id: int
-    revived: FastStatusResult | None = None
+async def member_heartbeat(*, room_code: str, player_id: uuid.UUID, actor: Actor) -> int:
+    """`status.member_heartbeat` on the event loop: one read, then the beat goes to the shared cache.
 
-
-async def member_heartbeat(*, room_code: str, player_id: uuid.UUID, actor: Actor) -> FastHeartbeat:
-    """`status.member_heartbeat` on the event loop: one read, then the beat goes to the shared cache."""
+    Returns the seat's member id. The same rules: a disconnected or departed seat is refused.
+    """
     code = normalize_room_code(room_code)
     if not is_well_formed_room_code(code):
         raise RoomNotFoundError()
     pool = await pg.get_pool()
     async with pool.connection() as conn:
-        cur = await conn.execute(HEARTBEAT_SQL, {"code": code, "player_id": player_id})
+        cur = await conn.execute(
+            HEARTBEAT_SQL, {"code": code, "player_id": player_id, "departures": list(rules.DEPARTURE_EVENTS)}
+        )
         row = await cur.fetchone()
         if row is None:
             await _raise_missing_room(conn, code)
     width = len(_ROOM_FIELDS)
     room = _room_from_row(row[:width])
-    member_id, is_connected = row[width], row[width + 1]
+    member_id, is_connected, departed = row[width : width + 3]
     authorize_room(actor, room)
     require_self(actor, player_id)
     if member_id is None:
-        raise PlayerNotFoundError()
+        raise PlayerDisconnectedError("The player has left the room") if departed else PlayerNotFoundError()
+    rules.require_connected_for_heartbeat(is_connected=is_connected)
     await presence_touch(member_id=member_id)
-    beat = FastHeartbeat(member_id=member_id)
-    if not is_connected:
-        beat.revived = await update_player_status(
-            room_code=code,
-            player_id=player_id,
-            status=PlayerStatus.CONNECTED,
-            location=Location.GAME if room.status == RoomStatus.IN_GAME else Location.LOBBY,
-            actor=actor,
-            reason="heartbeat after timeout",
-        )
-    return beat
+    return member_id

@@ -22,7 +22,14 @@ from players.services import status_history_record_many
 
 from ..game_settings import validate_game_settings
 from ..models import Game, GameState, Location, MemberRole, PlayerStatus, RoomMember, RoomStatus
-from ..permissions import acting_member, authorize_room, require_host, require_integration, require_staff_permission
+from ..permissions import (
+    acting_member,
+    authorize_room,
+    require_host,
+    require_host_or_game_server,
+    require_integration,
+    require_staff_permission,
+)
 from .changes import RoomChange, RoomRef, commit_room_change, lock_members, lock_room
 from .membership import ensure_room_in
 
@@ -62,16 +69,22 @@ def _ready_players(members: dict) -> list[RoomMember]:
 
 
 @transaction.atomic
-def game_start(*, room: RoomRef, actor: Actor) -> RoomChange:
-    """Lobby -> in_game: every connected participant moves to the game in one UPDATE."""
+def game_start(*, room: RoomRef, actor: Actor, settings: dict | None = None) -> RoomChange:
+    """Lobby -> in_game: every connected participant moves to the game in one UPDATE.
+
+    The host starts it from the lobby; a game that runs its own server may start it through
+    the API (a key bound to the room's game, or an unbound one: authorize_room decides).
+    `settings`, when given, replace the room's game settings in the same change.
+    """
     locked = lock_room(room)
     authorize_room(actor, locked)
     members = lock_members(locked)
-    require_host(actor, acting_member(actor, members))
+    require_host_or_game_server(actor, acting_member(actor, members))
     ensure_room_in(locked, RoomStatus.LOBBY)
     if not locked.current_game_id:
         raise InvalidRoomStateError("Pick a game first")
     game = _active_game(locked.current_game_id)
+    game_settings = locked.game_settings if settings is None else validate_game_settings(game, settings)
     players = _ready_players(members)
     if not game.min_players <= len(players) <= game.max_players:
         raise InvalidRoomStateError(
@@ -108,23 +121,31 @@ def game_start(*, room: RoomRef, actor: Actor) -> RoomChange:
         actor=actor,
         player_id=actor.player_id,
         changes={"game": game.pk, "players": [str(m.player_id) for m in players]},
-        room_fields={"status": RoomStatus.IN_GAME, "metadata": {**locked.metadata, "gameStartedAt": now.isoformat()}},
+        room_fields={
+            "status": RoomStatus.IN_GAME,
+            "game_settings": game_settings,
+            "metadata": {**locked.metadata, "gameStartedAt": now.isoformat()},
+        },
     )
 
 
 @dataclass
 class GameEndResult:
-    change: RoomChange | None
+    change: RoomChange | None  # None: nothing was running and nobody was in the game
     players_returned: int
     version: int
+
+    @property
+    def changed(self) -> bool:
+        return self.change is not None
 
 
 @transaction.atomic
 def game_end(*, room: RoomRef, actor: Actor, result: dict | None = None, return_players: bool = True) -> GameEndResult:
-    """In game -> lobby. Every connected in-game player returns with a single UPDATE.
+    """In game -> lobby. Every member whose location is the game returns, in one UPDATE.
 
     The query count does not depend on the number of players. Ending a game that is
-    no longer running changes nothing (a retried call is harmless).
+    no longer running, with nobody left in it, changes nothing (a retried call is harmless).
     """
     result = result or {}
     if not isinstance(result, dict) or len(json.dumps(result)) > MAX_RESULT_BYTES:
@@ -135,14 +156,18 @@ def game_end(*, room: RoomRef, actor: Actor, result: dict | None = None, return_
     authorize_room(actor, locked)
     if actor.kind == ActorKind.PLAYER:
         require_host(actor, acting_member(actor, lock_members(locked)))
-    if locked.status not in (RoomStatus.IN_GAME, RoomStatus.RETURNING):
-        return GameEndResult(change=None, players_returned=0, version=locked.version)
-    now = timezone.now()
+    # Everyone whose location is the game goes back, whatever put them there.
     returning = list(
-        RoomMember.objects.filter(room_id=locked.pk, current_location=Location.GAME, is_connected=True).values_list(
+        RoomMember.objects.filter(room_id=locked.pk, current_location=Location.GAME).values_list(
             "pk", "player_id", "status"
         )
     )
+    playing = locked.status in (RoomStatus.IN_GAME, RoomStatus.RETURNING)
+    if not playing and not returning:
+        return GameEndResult(change=None, players_returned=0, version=locked.version)
+    # Outside a game nobody may stay in it: a lobby room's stranded players always return.
+    return_players = return_players or not playing
+    now = timezone.now()
     if return_players and returning:
         RoomMember.objects.filter(pk__in=[pk for pk, _, _ in returning]).update(
             current_location=Location.LOBBY,

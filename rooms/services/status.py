@@ -14,12 +14,19 @@ from django.utils import timezone
 
 from gamebuddies import metrics
 from gamebuddies.actors import Actor
-from gamebuddies.errors import PlayerNotFoundError, StateConflictError, ValidationError
+from gamebuddies.errors import (
+    GameBuddiesError,
+    PlayerDisconnectedError,
+    PlayerNotFoundError,
+    RoomNotInGameError,
+    StateConflictError,
+    ValidationError,
+)
 from gamebuddies.validation import ensure_storable_json
 from players.models import PlayerStatusHistory
 from players.services import status_history_record, status_history_record_many
 
-from ..models import Location, PlayerStatus, Room, RoomMember, RoomStatus
+from ..models import Location, PlayerStatus, Room, RoomEvent, RoomMember, RoomStatus
 from ..permissions import authorize_room, require_integration, require_participant, require_self
 from ..selectors import member_get
 from ..snapshot import room_state
@@ -67,7 +74,22 @@ def clean_status_and_location(
         raise ValidationError(f"location must be one of {', '.join(Location.values)}", field=f"{prefix}location")
     if location not in ALLOWED_LOCATIONS[status]:
         raise ValidationError(f"status {status} cannot be reported with location {location}", field=f"{prefix}location")
+    require_location_fits_room(room, member, location, field=f"{prefix}location")
     return status, location
+
+
+def require_location_fits_room(room: Room, member: RoomMember | None, location: str, *, field: str = "") -> None:
+    """A member is in the game only while the room plays one.
+
+    While a room is returning, members still in the game may keep reporting from it; a
+    report for a game that has ended (the room is back in the lobby) is refused, so a late
+    progress report can never pull a player back into a game that is over.
+    """
+    if location != Location.GAME or room.status == RoomStatus.IN_GAME:
+        return
+    if room.status == RoomStatus.RETURNING and member is not None and member.current_location == Location.GAME:
+        return
+    raise RoomNotInGameError(room_status=room.status, field=field or None)
 
 
 def clean_metadata(metadata, *, field: str = "metadata") -> dict:
@@ -361,27 +383,34 @@ def presence_touch(*, member_id: int | None, at: float | None = None) -> None:
         logger.debug("presence touch failed", exc_info=True)
 
 
-def member_heartbeat(*, room: Room, player_id, actor: Actor) -> RoomChange | None:
-    """Keep an in-game player's presence alive without writing a row on every beat.
+def require_connected_for_heartbeat(*, is_connected: bool) -> None:
+    """Heartbeats refresh presence; they never bring a departed player back (an explicit
+    `connected` status report does, under the rules above)."""
+    if not is_connected:
+        raise PlayerDisconnectedError()
+
+
+def missing_seat_error(*, room: Room, player_id) -> GameBuddiesError:
+    """No seat for this player: one that left or was removed is told so, anyone else is not found."""
+    departed = RoomEvent.objects.filter(
+        room_id=room.pk, player_id=player_id, event_type__in=DEPARTURE_EVENTS
+    ).exists()
+    return PlayerDisconnectedError("The player has left the room") if departed else PlayerNotFoundError()
+
+
+DEPARTURE_EVENTS = ("player_left", "player_kicked")
+
+
+def member_heartbeat(*, room: Room, player_id, actor: Actor) -> None:
+    """Keep a connected player's presence alive without writing a row on every beat.
 
     Beats go to the shared cache; the housekeeping sweep reads them before declaring
-    anyone gone. A beat from a player the sweep already marked disconnected brings
-    them back through a real (versioned, broadcast) status change.
+    anyone gone. A seat that is disconnected or gone gets 409 PLAYER_DISCONNECTED.
     """
     authorize_room(actor, room)
     require_self(actor, player_id)
     member = member_get(room=room, player_id=player_id)
     if member is None:
-        raise PlayerNotFoundError()
+        raise missing_seat_error(room=room, player_id=player_id)
+    require_connected_for_heartbeat(is_connected=member.is_connected)
     presence_touch(member_id=member.pk)
-    if member.is_connected:
-        return None
-    location = Location.GAME if room.status == RoomStatus.IN_GAME else Location.LOBBY
-    return update_player_status(
-        room=room,
-        player_id=player_id,
-        status=PlayerStatus.CONNECTED,
-        location=location,
-        actor=actor,
-        reason="heartbeat after timeout",
-    ).change

@@ -15,12 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def started_room(players=3):
     room, seats = make_room(players=players, game_slug="quiz")
-    services.bulk_update_status(
-        room=room.pk,
-        rows=[services.BulkRow(player_id=s.player.pk, location="game", status="in_game", game_data={}) for s in seats],
-        actor=SYSTEM,
-    )
-    Room.objects.filter(pk=room.pk).update(status="in_game")
+    services.game_start(room=room.pk, actor=SYSTEM)
     return Room.objects.get(pk=room.pk), seats
 
 
@@ -28,7 +23,7 @@ def test_game_end_returns_every_in_game_player_to_the_lobby(api, quiz_game):
     room, seats = started_room()
     response = api.post(f"/rooms/{room.room_code}/game-end", {"gameResult": {"winner": str(seats[0].player.pk)}})
     assert response.status_code == 200, response.content
-    assert response.json() == {"success": True, "playersReturned": 3, "roomVersion": room.version + 1}
+    assert response.json() == {"success": True, "changed": True, "playersReturned": 3, "roomVersion": room.version + 1}
     assert set(RoomMember.objects.filter(room=room).values_list("current_location", flat=True)) == {"lobby"}
     room.refresh_from_db()
     assert room.status == "lobby" and room.metadata["lastGameResult"] == {"winner": str(seats[0].player.pk)}
@@ -37,7 +32,7 @@ def test_game_end_returns_every_in_game_player_to_the_lobby(api, quiz_game):
 def test_game_end_on_a_room_not_in_game_changes_nothing(api, quiz_game):
     room, _ = make_room(players=2, game_slug="quiz")
     response = api.post(f"/rooms/{room.room_code}/game-end")
-    assert response.json() == {"success": True, "playersReturned": 0, "roomVersion": room.version}
+    assert response.json() == {"success": True, "changed": False, "playersReturned": 0, "roomVersion": room.version}
     assert Room.objects.get(pk=room.pk).version == room.version
 
 
@@ -95,7 +90,7 @@ def test_game_state_for_unknown_game_is_404(api, quiz_game):
 
 
 def test_events_are_paginated_after_a_version(api):
-    room, seats = make_room(players=2)
+    room, seats = make_room(in_game=True, players=2)
     for status in ("in_game", "lobby", "in_game"):
         services.update_player_status(room=room.pk, player_id=seats[1].player.pk, status=status, actor=SYSTEM)
     total = RoomEvent.objects.filter(room=room).count()
@@ -104,12 +99,14 @@ def test_events_are_paginated_after_a_version(api):
     assert [e["version"] for e in first["events"]] == [1, 2] and first["hasMore"] is True
     assert first["events"][0]["type"] == "room_created"
     rest = api.get(path, after=str(first["nextAfter"]), limit="50").json()
-    assert [e["version"] for e in rest["events"]] == list(range(3, total + 1))
-    assert rest["hasMore"] is False and rest["nextAfter"] == total
+    stored = list(RoomEvent.objects.filter(room=room, room_version__gt=2).values_list("room_version", flat=True))
+    assert [e["version"] for e in rest["events"]] == stored and len(stored) == total - 2
+    last = stored[-1]
+    assert rest["hasMore"] is False and rest["nextAfter"] == last
     assert rest["events"][-1]["type"] == "player_status_changed"
     assert rest["events"][-1]["playerId"] == str(seats[1].player.pk)
-    empty = api.get(path, after=str(total)).json()
-    assert empty == {"events": [], "nextAfter": total, "hasMore": False}
+    empty = api.get(path, after=str(last)).json()
+    assert empty == {"events": [], "nextAfter": last, "hasMore": False}
 
 
 @pytest.mark.parametrize(

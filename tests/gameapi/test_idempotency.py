@@ -34,7 +34,7 @@ def test_retry_with_same_key_and_body_replays_without_changing_anything(api):
 
 
 def test_status_update_replay_keeps_update_id_and_version(api):
-    room, seats = make_room(players=2)
+    room, seats = make_room(in_game=True, players=2)
     path = f"/rooms/{room.room_code}/players/{seats[1].player.pk}/status"
     headers = {"Idempotency-Key": "status-7"}
     first = api.post(path, {"status": "in_game", "location": "game"}, headers=headers).json()
@@ -134,7 +134,7 @@ def blocked(monkeypatch):
 def test_duplicate_while_the_first_is_in_flight_is_409_duplicate_request_then_replays(blocked):
     raw, _ = make_key()
     client = ApiClient(raw)
-    room, seats = make_room(players=2)
+    room, seats = make_room(in_game=True, players=2)
     path = f"/rooms/{room.room_code}/players/{seats[1].player.pk}/status"
     body, headers = {"status": "in_game", "location": "game"}, {"Idempotency-Key": "slow-1"}
     with ThreadPoolExecutor(1) as executor:
@@ -155,7 +155,7 @@ def test_duplicate_while_the_first_is_in_flight_is_409_duplicate_request_then_re
 def test_identical_requests_without_the_header_are_deduplicated_only_while_in_flight(blocked):
     raw, _ = make_key()
     client = ApiClient(raw)
-    room, seats = make_room(players=2)
+    room, seats = make_room(in_game=True, players=2)
     path = f"/rooms/{room.room_code}/players/{seats[1].player.pk}/status"
     body = {"status": "in_game", "location": "game", "metadata": {"n": 1}}
     with ThreadPoolExecutor(1) as executor:

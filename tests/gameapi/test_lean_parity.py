@@ -25,7 +25,18 @@ from .lean_client import asgi_request, settle
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 # retryAfter: each key's rate window ends at its own second (django-ratelimit's jitter).
-VOLATILE = {"retryAfter", "timestamp", "requestId", "updateId", "roomVersion", "lastPing", "joinedAt", "serverTime", "version", "id"}
+VOLATILE = {
+    "retryAfter",
+    "timestamp",
+    "requestId",
+    "updateId",
+    "roomVersion",
+    "lastPing",
+    "joinedAt",
+    "serverTime",
+    "version",
+    "id",
+}
 # Django adds these per response; the rest must be the same, name and value.
 VOLATILE_HEADERS = {"x-request-id", "content-length", "date", "server", "retry-after"}
 
@@ -74,7 +85,7 @@ def rows_of(room_id) -> dict:
 
 def make_scene():
     raw_key, _ = make_key(service="parity-game", rate_limits={"status": "3/m"})
-    room, seats = make_room(players=3)
+    room, seats = make_room(players=3, in_game=True)
     return raw_key, room, seats
 
 
@@ -83,14 +94,22 @@ def cases(room, seats, raw_key):
     code = room.room_code
     guest = seats[1].player.pk
 
-    def status(player=guest, room_code=code):
-        return f"/api/v2/rooms/{room_code}/players/{player}/status"
+    def status(player=guest, room_code=code, action="status"):
+        return f"/api/v2/rooms/{room_code}/players/{player}/{action}"
+
+    def heartbeat(player=guest):
+        return status(player, action="heartbeat")
 
     key = {"X-API-Key": raw_key}
     return [
         ("ok", status(), {"status": "in_game", "location": "game", "metadata": {"s": 1}}, key),
         ("idempotent first", status(), {"status": "connected", "metadata": {"t": 2}}, {**key, "Idempotency-Key": "k1"}),
-        ("idempotent replay", status(), {"status": "connected", "metadata": {"t": 2}}, {**key, "Idempotency-Key": "k1"}),
+        (
+            "idempotent replay",
+            status(),
+            {"status": "connected", "metadata": {"t": 2}},
+            {**key, "Idempotency-Key": "k1"},
+        ),
         ("idempotent reuse", status(), {"status": "lobby"}, {**key, "Idempotency-Key": "k1"}),
         ("no key", status(), {"status": "lobby"}, {}),
         ("bad key", status(), {"status": "lobby"}, {"X-API-Key": "gb_" + "0" * 64}),
@@ -101,6 +120,10 @@ def cases(room, seats, raw_key):
         ("unknown player", status(player=uuid.uuid4()), {"status": "lobby"}, key),
         ("unknown room", status(room_code="ZZZZZZ"), {"status": "lobby"}, key),
         ("rate limited", status(), {"status": "lobby"}, key),
+        ("heartbeat", heartbeat(), {}, key),
+        ("heartbeat bad metadata", heartbeat(), {"metadata": []}, key),
+        ("heartbeat unknown player", heartbeat(uuid.uuid4()), {}, key),
+        ("heartbeat stranger's room", status(room_code="ZZZZZZ", action="heartbeat"), {}, key),
     ]
 
 

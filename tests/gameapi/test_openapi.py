@@ -23,6 +23,7 @@ OPERATIONS = {
     ("post", "/api/v2/rooms/{room_code}/players/{player_id}/status"),
     ("post", "/api/v2/rooms/{room_code}/players/{player_id}/heartbeat"),
     ("post", "/api/v2/rooms/{room_code}/bulk-status"),
+    ("post", "/api/v2/rooms/{room_code}/game-start"),
     ("post", "/api/v2/rooms/{room_code}/game-end"),
     ("put", "/api/v2/rooms/{room_code}/game-state"),
     ("get", "/api/v2/rooms/{room_code}/game-state"),

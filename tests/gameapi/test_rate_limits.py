@@ -53,8 +53,8 @@ def test_validation_tier_allows_100_a_minute_per_key_then_429():
 def test_status_tier_counts_per_room():
     raw, _ = make_key(rate_limits={"status": "2/m"})
     client = ApiClient(raw)
-    room_a, seats_a = make_room(players=2)
-    room_b, seats_b = make_room(players=2)
+    room_a, seats_a = make_room(in_game=True, players=2)
+    room_b, seats_b = make_room(in_game=True, players=2)
     path_a = f"/rooms/{room_a.room_code}/players/{seats_a[1].player.pk}/status"
     for status in ("in_game", "lobby"):
         assert client.post(path_a, {"status": status}).status_code == 200
@@ -78,7 +78,7 @@ def test_heartbeat_tier_counts_per_player():
 def test_bulk_tier_limits_bulk_updates_per_key():
     raw, _ = make_key(rate_limits={"bulk": "1/m"})
     client = ApiClient(raw)
-    room, seats = make_room(players=2)
+    room, seats = make_room(in_game=True, players=2)
     body = {"players": [{"playerId": str(seats[1].player.pk), "location": "game"}]}
     assert client.post(f"/rooms/{room.room_code}/bulk-status", body).status_code == 200
     assert_limited(client.post(f"/rooms/{room.room_code}/bulk-status", body))

@@ -22,7 +22,7 @@ def status_path(room, seat) -> str:
 
 
 def test_status_update_is_acknowledged_with_version_player_and_update_id(api):
-    room, seats = make_room(players=2)
+    room, seats = make_room(in_game=True, players=2)
     response = api.post(status_path(room, seats[1]), {"status": "in_game", "location": "game", "metadata": {"s": 1}})
     assert response.status_code == 200, response.content
     body = response.json()
@@ -126,12 +126,21 @@ def test_heartbeat_answers_server_time_and_interval_without_writing(api, setting
     assert Room.objects.get(pk=room.pk).version == room.version
 
 
-def test_heartbeat_brings_back_a_player_marked_disconnected(api):
+def test_heartbeat_for_a_disconnected_player_is_409_and_does_not_bring_them_back(api):
     room, seats = make_room(players=2)
     services.update_player_status(room=room.pk, player_id=seats[1].player.pk, status="disconnected", actor=SYSTEM)
+    version = Room.objects.get(pk=room.pk).version
     response = api.post(f"/rooms/{room.room_code}/players/{seats[1].player.pk}/heartbeat")
-    assert response.status_code == 200
-    assert RoomMember.objects.get(pk=seats[1].member.pk).is_connected is True
+    assert_envelope(response, "PLAYER_DISCONNECTED", 409)
+    assert RoomMember.objects.get(pk=seats[1].member.pk).is_connected is False
+    assert Room.objects.get(pk=room.pk).version == version
+
+
+def test_heartbeat_for_a_player_who_left_is_409_player_disconnected(api):
+    room, seats = make_room(players=2)
+    services.room_leave(room=room.pk, player_id=seats[1].player.pk, actor=SYSTEM)
+    response = api.post(f"/rooms/{room.room_code}/players/{seats[1].player.pk}/heartbeat")
+    assert_envelope(response, "PLAYER_DISCONNECTED", 409)
 
 
 def test_heartbeat_validates_metadata_and_unknown_players(api):
@@ -146,7 +155,7 @@ def bulk_body(seats, location="game"):
 
 
 def test_bulk_status_changes_everyone_in_one_version(api):
-    room, seats = make_room(players=3)
+    room, seats = make_room(in_game=True, players=3)
     response = api.post(f"/rooms/{room.room_code}/bulk-status", bulk_body(seats))
     assert response.status_code == 200, response.content
     assert response.json() == {
@@ -168,7 +177,7 @@ def test_bulk_status_changes_everyone_in_one_version(api):
     ],
 )
 def test_one_bad_bulk_row_is_4xx_naming_it_and_nothing_changes(api, row, code, field):
-    room, seats = make_room(players=2)
+    room, seats = make_room(in_game=True, players=2)
     body = bulk_body(seats[:1])
     body["players"].append(row)
     response = api.post(f"/rooms/{room.room_code}/bulk-status", body)
@@ -195,7 +204,7 @@ def test_bulk_status_refuses_empty_and_non_list_players(api):
 def test_bulk_status_query_count_does_not_grow_with_players(api):
     counts = []
     for size in (2, 8):
-        room, seats = make_room(players=size)
+        room, seats = make_room(in_game=True, players=size)
         api.post(f"/rooms/{room.room_code}/bulk-status", bulk_body(seats, "lobby"))  # warm up
         with CaptureQueriesContext(connection) as queries:
             assert api.post(f"/rooms/{room.room_code}/bulk-status", bulk_body(seats)).status_code == 200
@@ -206,7 +215,7 @@ def test_bulk_status_query_count_does_not_grow_with_players(api):
 def test_status_update_query_count_does_not_grow_with_players(api):
     counts = []
     for size in (2, 8):
-        room, seats = make_room(players=size)
+        room, seats = make_room(in_game=True, players=size)
         path = status_path(room, seats[1])
         api.post(path, {"status": "lobby"})  # warm up the key's last-used stamp
         with CaptureQueriesContext(connection) as queries:

@@ -30,7 +30,7 @@ def test_status_metadata_with_unstorable_text_is_refused(api, bad):
 
 
 def test_bulk_game_data_with_a_nul_key_is_refused_and_nothing_changes(api):
-    room, seats = make_room(players=2)
+    room, seats = make_room(in_game=True, players=2)
     rows = [{"playerId": str(seats[1].player.pk), "location": "game", "gameData": {NUL: 1}}]
     response = api.post(f"/rooms/{room.room_code}/bulk-status", raw=_raw({"players": rows, "reason": "x"}))
     assert_envelope(response, "VALIDATION_ERROR", 400)

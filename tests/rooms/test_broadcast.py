@@ -61,8 +61,8 @@ async def test_socket_gets_the_standard_snapshot_after_commit_and_nothing_for_a_
 
 @pytest.mark.django_db(transaction=True)
 async def test_every_socket_of_the_room_gets_the_same_snapshot_and_other_rooms_get_none():
-    room, seats = await database_sync_to_async(make_room)(players=3)
-    other_room, other_seats = await database_sync_to_async(make_room)(players=1)
+    room, seats = await database_sync_to_async(make_room)(in_game=True, players=3)
+    other_room, other_seats = await database_sync_to_async(make_room)(in_game=True, players=1)
     sockets = [await _connect(room.room_code, seat.token) for seat in seats]
     outsider = await _connect(other_room.room_code, other_seats[0].token)
     await _next_state(outsider)

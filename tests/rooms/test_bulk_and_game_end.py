@@ -19,7 +19,7 @@ def _locations(room):
 
 
 def test_bulk_update_with_one_unknown_player_changes_nothing_and_names_the_row():
-    room, seats = make_room(players=3)
+    room, seats = make_room(in_game=True, players=3)
     _, strangers = make_room()
     before = (_locations(room), Room.objects.get(pk=room.pk).version, PlayerStatusHistory.objects.count())
     rows = [
@@ -33,7 +33,7 @@ def test_bulk_update_with_one_unknown_player_changes_nothing_and_names_the_row()
 
 
 def test_bulk_update_with_one_invalid_row_changes_nothing():
-    room, seats = make_room(players=3)
+    room, seats = make_room(in_game=True, players=3)
     rows = [
         services.BulkRow(player_id=seats[1].player.pk, location="game", status=None, game_data={}),
         services.BulkRow(player_id=seats[2].player.pk, location="moon", status=None, game_data={}),
@@ -45,7 +45,7 @@ def test_bulk_update_with_one_invalid_row_changes_nothing():
 
 
 def test_good_bulk_update_bumps_the_room_once_with_one_event_and_one_broadcast(django_capture_on_commit_callbacks):
-    room, seats = make_room(players=4)
+    room, seats = make_room(in_game=True, players=4)
     rows = [
         services.BulkRow(player_id=s.player.pk, location="game", status=None, game_data={"team": i % 2})
         for i, s in enumerate(seats[1:])

@@ -82,7 +82,7 @@ async def test_a_status_update_over_the_api_costs_two_postgres_round_trips_and_f
 ):
     settings.GAMEAPI_LEAN_PATH = True
     raw_key, _ = await pg.run_orm(make_key, rate_limits={"status": "1000/m"})
-    room, seats = await pg.run_orm(make_room, players=8)
+    room, seats = await pg.run_orm(make_room, players=8, in_game=True)
     path = f"/api/v2/rooms/{room.room_code}/players/{seats[3].player.pk}/status"
     trips = RoundTrips(monkeypatch)
     try:

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_status_update_moves_member_records_history_and_event_and_bumps_room_once():
-    room, seats = make_room(players=2)
+    room, seats = make_room(in_game=True, players=2)
     result = services.update_player_status(
         room=room.room_code,
         player_id=seats[1].player.pk,
@@ -65,7 +65,7 @@ def test_stale_expected_version_raises_conflict_with_current_state_and_changes_n
 
 
 def test_matching_expected_version_is_accepted():
-    room, seats = make_room(players=2)
+    room, seats = make_room(in_game=True, players=2)
     member = RoomMember.objects.get(pk=seats[1].member.pk)
     result = services.update_player_status(
         room=room.pk,

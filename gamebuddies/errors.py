@@ -164,15 +164,15 @@ class StateConflictError(GameBuddiesError):
         return body
 
 
-class RateLimitedError(GameBuddiesError):
-    code = "RATE_LIMITED"
-    status = 429
-    retryable = True
-    default_message = "Rate limit exceeded"
+class RetryLaterError(GameBuddiesError):
+    """Retryable, and says when: `retryAfter` in the envelope and the Retry-After header."""
 
-    def __init__(self, message: str | None = None, *, retry_after: float = 60, **kwargs):
+    retryable = True
+    default_retry_after = 60
+
+    def __init__(self, message: str | None = None, *, retry_after: float | None = None, **kwargs):
         super().__init__(message, **kwargs)
-        self.retry_after = max(1, math.ceil(retry_after))
+        self.retry_after = max(1, math.ceil(self.default_retry_after if retry_after is None else retry_after))
 
     def envelope(self, request_id: str | None = None) -> dict[str, Any]:
         body = super().envelope(request_id)
@@ -180,22 +180,19 @@ class RateLimitedError(GameBuddiesError):
         return body
 
 
-class ServiceUnavailableError(GameBuddiesError):
+class RateLimitedError(RetryLaterError):
+    code = "RATE_LIMITED"
+    status = 429
+    default_message = "Rate limit exceeded"
+
+
+class ServiceUnavailableError(RetryLaterError):
     """PostgreSQL or Redis could not do the work just now: nothing was changed, try again."""
 
     code = "SERVICE_UNAVAILABLE"
     status = 503
-    retryable = True
     default_message = "The service is briefly unavailable; nothing was changed, please retry"
-
-    def __init__(self, message: str | None = None, *, retry_after: float = 1, **kwargs):
-        super().__init__(message, **kwargs)
-        self.retry_after = max(1, math.ceil(retry_after))
-
-    def envelope(self, request_id: str | None = None) -> dict[str, Any]:
-        body = super().envelope(request_id)
-        body["retryAfter"] = self.retry_after
-        return body
+    default_retry_after = 1
 
 
 class PayloadTooLargeError(GameBuddiesError):
@@ -256,7 +253,7 @@ def as_platform_error(exc: BaseException) -> GameBuddiesError:
 def error_response(error: GameBuddiesError, request=None) -> JsonResponse:
     request_id = getattr(request, "request_id", None)
     response = JsonResponse(error.envelope(request_id), status=error.status)
-    if isinstance(error, RateLimitedError | ServiceUnavailableError):
+    if isinstance(error, RetryLaterError):
         response["Retry-After"] = str(error.retry_after)
     return response
 

@@ -103,7 +103,17 @@ def _remove_member(*, locked: Room, members: dict, target: RoomMember) -> dict:
             fields.update(_make_host(locked, successor, previous=None))
     if not remaining:
         fields["status"] = RoomStatus.ABANDONED
+    else:
+        fields.update(returning_room_done(locked, (m.current_location for m in remaining.values())))
     return fields
+
+
+def returning_room_done(room: Room, locations) -> dict:
+    """A room waiting for its players to come back from a game becomes a lobby once nobody is
+    in the game (`locations`: every member's, after the change), however they left it."""
+    if room.status == RoomStatus.RETURNING and Location.GAME not in set(locations):
+        return {"status": RoomStatus.LOBBY}
+    return {}
 
 
 @transaction.atomic
@@ -237,6 +247,9 @@ def member_connect(
             "location": location,
             "reconnected": target.current_location == Location.DISCONNECTED,
         },
+        room_fields=returning_room_done(
+            locked, [location, *(m.current_location for pid, m in members.items() if pid != player_id)]
+        ),
     )
 
 

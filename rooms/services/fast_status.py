@@ -138,14 +138,39 @@ def _room_from_row(row) -> Room:
     return Room.from_db("default", _ROOM_FIELDS, row)
 
 
-def _members_from_rows(rows) -> dict[uuid.UUID, RoomMember]:
-    from players.models import Player
+class _PlayerName:
+    __slots__ = ("display_name",)
 
-    members = {}
+    def __init__(self, display_name: str):
+        self.display_name = display_name
+
+
+class MemberRow:
+    """A member as read on the fast path: the RoomMember attributes the rules and the snapshot
+    read, without building a model instance for every seat on every update (a tenth of the
+    path's CPU in a room of eight)."""
+
+    __slots__ = (*_MEMBER_FIELDS, "player")
+
+    def __init__(self, values, display_name: str):
+        for name, value in zip(_MEMBER_FIELDS, values, strict=True):
+            setattr(self, name, value)
+        self.player = _PlayerName(display_name)
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    @property
+    def is_host(self) -> bool:
+        return self.role == "host"
+
+
+def _members_from_rows(rows) -> dict[uuid.UUID, MemberRow]:
     width = len(_MEMBER_FIELDS)
+    members = {}
     for row in rows:
-        member = RoomMember.from_db("default", _MEMBER_FIELDS, row[:width])
-        member.player = Player.from_db("default", ["id", "display_name"], (member.player_id, row[width]))
+        member = MemberRow(row[:width], row[width])
         members[member.player_id] = member
     return members
 

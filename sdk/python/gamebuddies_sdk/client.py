@@ -23,6 +23,7 @@ from .models import (
     CreatedRoom,
     EventPage,
     GameEndResult,
+    GameStartResult,
     GameState,
     HeartbeatAck,
     KeyInfo,
@@ -148,6 +149,11 @@ class GameBuddiesClient:
         `expected_version` is the player's version (from the snapshot): a stale one raises
         StateConflictError with the current state. `wait_for_broadcast=True` returns once
         the change was handed to the lobby sockets (`ack.broadcasted`).
+
+        Putting a player in the game (`in_game`, or location `game`) is accepted only while
+        the room is in a game (or `returning`, for a player still in it): otherwise
+        RoomNotInGameError (`.room_status`), and nothing changed. After the game ended, that
+        is the answer to a late report: stop reporting.
         """
         body: dict[str, Any] = {"status": status}
         if location is not None:
@@ -165,6 +171,8 @@ class GameBuddiesClient:
         """`POST .../players/{id}/heartbeat`: keep an in-game player present; beat every `next_heartbeat_ms`.
 
         Beats cost the server no write. `metadata` is checked but not stored (use a status update).
+        A player who is disconnected or has left raises PlayerDisconnectedError: beats never
+        bring anyone back (stop beating for them, or report status "connected").
         """
         path = f"/rooms/{_code(room_code)}/players/{quote(str(player_id), safe='')}/heartbeat"
         body = {"metadata": metadata} if metadata is not None else {}
@@ -189,6 +197,22 @@ class GameBuddiesClient:
         return BulkResult.from_json(data)
 
     # -- game lifecycle and state ---------------------------------------------------------------
+    def start_game(
+        self, room_code: str, settings: dict | None = None, *, idempotency_key: str | None = None
+    ) -> GameStartResult:
+        """`POST /rooms/{code}/game-start` (state:write): start the game from your own server.
+
+        What the host's Start button does: every connected player (ready or not; spectators
+        stay in the lobby) moves into the game and the room to `in_game`, in one version.
+        `settings` replace the room's game settings (checked against your catalog schema:
+        ValidationError). The key must be bound to the room's game, or unbound.
+        InvalidRoomStateError when the room is not in the lobby, has no game picked, or has
+        too few or too many connected players.
+        """
+        body: dict[str, Any] = {"settings": settings} if settings is not None else {}
+        path = f"/rooms/{_code(room_code)}/game-start"
+        return GameStartResult.from_json(self._t.request("POST", path, json=body, idempotency_key=idempotency_key))
+
     def end_game(
         self,
         room_code: str,
@@ -197,10 +221,12 @@ class GameBuddiesClient:
         return_players: bool = True,
         idempotency_key: str | None = None,
     ) -> GameEndResult:
-        """`POST /rooms/{code}/game-end` (status:write): every in-game player goes back to the lobby.
+        """`POST /rooms/{code}/game-end` (status:write): every player in the game goes back to the lobby.
 
         `game_result` is kept in room.metadata.lastGameResult, which the lobby shows. Ending a
-        game that is no longer running changes nothing, so a retried call is harmless.
+        game that is no longer running, with nobody in it, changes nothing and the result says
+        `changed=False`, so a retried call is harmless. With `return_players=False` the players
+        stay in the game and the room is `returning` until the last one is back.
         """
         body: dict[str, Any] = {"gameResult": game_result} if game_result is not None else {}
         if not return_players:

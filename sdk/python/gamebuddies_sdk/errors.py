@@ -115,6 +115,28 @@ class InvalidRoomStateError(GameBuddiesError):
     code = "INVALID_ROOM_STATE"
 
 
+class RoomNotInGameError(GameBuddiesError):
+    """409: the report would put a player in the game, but the room is not playing one
+    (`room_status`: "lobby" once the game ended, or before it started). Nothing changed.
+
+    A report that arrives after the game ended is refused this way: treat it as the end of
+    the game, not as a failure to retry.
+    """
+
+    code = "ROOM_NOT_IN_GAME"
+
+    def __init__(self, *args, room_status: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.room_status = room_status
+
+
+class PlayerDisconnectedError(GameBuddiesError):
+    """409: a heartbeat for a player who is disconnected or has left. Heartbeats keep presence
+    alive, they never bring a player back: report status "connected" for that, or stop beating."""
+
+    code = "PLAYER_DISCONNECTED"
+
+
 class ConstraintViolationError(GameBuddiesError):
     code = "CONSTRAINT_VIOLATION"
 
@@ -198,6 +220,8 @@ ERRORS_BY_CODE: dict[str, type[GameBuddiesError]] = {
         RoomFullError,
         NameTakenError,
         InvalidRoomStateError,
+        RoomNotInGameError,
+        PlayerDisconnectedError,
         ConstraintViolationError,
         StateConflictError,
         DuplicateRequestError,
@@ -241,4 +265,7 @@ def error_from_response(status: int, headers, body: Any) -> GameBuddiesError:
         return StateConflictError(message, current_state=body.get("currentState"), **kwargs)
     if cls is RateLimitedError:
         return RateLimitedError(message, retry_after=_retry_after(headers, body), **kwargs)
+    if cls is RoomNotInGameError:
+        details = body.get("details") if isinstance(body.get("details"), dict) else {}
+        return RoomNotInGameError(message, room_status=details.get("roomStatus"), **kwargs)
     return cls(message, **kwargs)

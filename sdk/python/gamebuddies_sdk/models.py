@@ -280,10 +280,34 @@ class BulkResult:
 
 
 @dataclass(frozen=True)
+class GameStartResult:
+    """`POST /rooms/{code}/game-start`: the game now running and the players moved into it."""
+
+    success: bool
+    game: str
+    players: list[str]
+    room_version: int
+    raw: dict = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_json(cls, data: dict) -> GameStartResult:
+        return cls(
+            success=bool(_get(data, "success", False)),
+            game=_get(data, "game", ""),
+            players=[str(p) for p in _get(data, "players", [])],
+            room_version=int(_get(data, "roomVersion", 0)),
+            raw=data,
+        )
+
+
+@dataclass(frozen=True)
 class GameEndResult:
+    """`changed` is False when nothing was running and nobody was in the game (e.g. a retry)."""
+
     success: bool
     players_returned: int
     room_version: int
+    changed: bool = True
     raw: dict = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -292,6 +316,7 @@ class GameEndResult:
             success=bool(_get(data, "success", False)),
             players_returned=int(_get(data, "playersReturned", 0)),
             room_version=int(_get(data, "roomVersion", 0)),
+            changed=bool(_get(data, "changed", True)),
             raw=data,
         )
 

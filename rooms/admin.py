@@ -175,17 +175,16 @@ class RoomAdmin(ServiceOnlyAdminMixin, admin.ModelAdmin):
         return _back_to(room)
 
     def kick_view(self, request, object_id, player_id):
-        room = self._room_for(request, object_id, "kick")
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        kick_members(self, request, [self._member_of(room, player_id)])
-        return _back_to(room)
+        return self._on_member(request, object_id, player_id, "kick", kick_members)
 
     def host_view(self, request, object_id, player_id):
-        room = self._room_for(request, object_id, "host")
+        return self._on_member(request, object_id, player_id, "host", make_host_of)
+
+    def _on_member(self, request, object_id, player_id, action: str, run):
+        room = self._room_for(request, object_id, action)
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        make_host_of(self, request, [self._member_of(room, player_id)])
+        run(self, request, [self._member_of(room, player_id)])
         return _back_to(room)
 
     # -- actions (the changelist's, and the room page's through the views above) -------------

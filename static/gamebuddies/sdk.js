@@ -5,7 +5,7 @@
 //   gb.on("players", (inGame) => showRoster(inGame));
 //   gb.on("gameEnd", (result) => showFinalScores(result)); // then it returns everyone to the lobby
 //   await gb.connect();                            // resolves with the first room snapshot
-//   await gb.reportProgress({ round: 2 });         // your status, acknowledged by the server
+//   await gb.reportProgress({ round: 2 });         // your status, acknowledged by the server ({ ended: true } once the game is over)
 //   gb.returnToLobby();
 //
 // The socket layer (auth by token, acks, version-ordered snapshots with sync on gaps,
@@ -175,12 +175,27 @@ export class GameBuddies {
     this._resolveReady(state);
     const status = state.room.status;
     const wasPlaying = !previous || previous.room.status !== "lobby";
-    if (status === "lobby" && wasPlaying && !this._gameEnded) {
-      // The game is over (ended by this game's server, the host, or before we arrived).
-      this._gameEnded = true;
-      this._emit("gameEnd", state.room.metadata?.lastGameResult || null);
-      if (this.autoReturn) setTimeout(() => this.returnToLobby({ reportStatus: false }), this.returnDelayMs);
-    }
+    // The game is over (ended by this game's server, the host, or before we arrived).
+    if (status === "lobby" && wasPlaying) this._endGame();
+  }
+
+  /** True once the game is over here: `gameEnd` was emitted and progress reports are no longer sent. */
+  get gameEnded() {
+    return this._gameEnded;
+  }
+
+  _endGame() {
+    if (this._gameEnded) return;
+    this._gameEnded = true;
+    this._emit("gameEnd", this.room?.metadata?.lastGameResult || null);
+    if (this.autoReturn) setTimeout(() => this.returnToLobby({ reportStatus: false }), this.returnDelayMs);
+  }
+
+  async _gameOverOnServer() {
+    // The server refused a report because the room is not in a game (ROOM_NOT_IN_GAME): the game
+    // ended before its snapshot reached us. Catch up (the snapshot brings the result), then end here.
+    await this.sync().catch(() => {});
+    this._endGame();
   }
 
   /** Everyone in the room (the standard snapshot's players). */
@@ -218,6 +233,8 @@ export class GameBuddies {
    * Report this player's status; resolves with the server's ack ({version}) or rejects with
    * RoomRequestError (e.g. code STATE_CONFLICT, ack.currentState) or RoomNetworkError.
    * `metadata` is merged into the player's gameData, which every client sees in snapshots.
+   * A report that would put the player in the game while the room is not in one is refused
+   * (code ROOM_NOT_IN_GAME); the SDK then treats the game as over (`gameEnd`).
    */
   updateStatus(status, { location, metadata, expectedVersion } = {}) {
     if (!this._room) return Promise.reject(new RoomNetworkError("not connected"));
@@ -225,12 +242,26 @@ export class GameBuddies {
     if (location) message.location = location;
     if (metadata) message.metadata = metadata;
     if (expectedVersion !== undefined) message.expectedVersion = expectedVersion;
-    return this._room.request("updateStatus", message);
+    return this._room.request("updateStatus", message).catch(async (error) => {
+      if (error.code === "ROOM_NOT_IN_GAME") await this._gameOverOnServer();
+      throw error;
+    });
   }
 
-  /** Shortcut: "I am in the game" plus what others may show about me (round, score...). */
-  reportProgress(metadata = {}) {
-    return this.updateStatus("in_game", { location: "game", metadata });
+  /**
+   * Shortcut: "I am in the game" plus what others may show about me (round, score...).
+   * Once the game is over nothing is sent: resolves with `{ ended: true }`. A report the server
+   * refuses because the game has just ended (ROOM_NOT_IN_GAME: it crossed the game's end on
+   * the way) resolves the same way, after `gameEnd`; it is the end of the game, not an error.
+   */
+  async reportProgress(metadata = {}) {
+    if (this._gameEnded) return { ended: true };
+    try {
+      return await this.updateStatus("in_game", { location: "game", metadata });
+    } catch (error) {
+      if (error.code === "ROOM_NOT_IN_GAME") return { ended: true };
+      throw error;
+    }
   }
 
   /** Ask the server for the latest snapshot now (it also happens by itself after gaps and reconnects). */
@@ -239,13 +270,15 @@ export class GameBuddies {
   }
 
   /**
-   * Go back to the lobby. A player leaving a running game is first reported as back in the
-   * lobby (best effort, at most `timeoutMs`), so the game stops waiting for them.
+   * Go back to the lobby. A player leaving a running game (or one waiting for its players to
+   * return) is first reported as back in the lobby (best effort, at most `timeoutMs`), so the
+   * game stops waiting for them.
    */
   async returnToLobby({ reportStatus = true, timeoutMs = 1500 } = {}) {
     if (this._returning) return;
     this._returning = true;
-    if (reportStatus && this._room && this.room?.status === "in_game" && this.me?.currentLocation === "game") {
+    const playing = this.room?.status === "in_game" || this.room?.status === "returning";
+    if (reportStatus && this._room && playing && this.me?.currentLocation === "game") {
       const timeout = new Promise((resolve) => setTimeout(resolve, timeoutMs));
       await Promise.race([this.updateStatus("returning", { location: "lobby" }).catch(() => {}), timeout]);
     }

@@ -24,6 +24,7 @@ import logging
 import re
 import time
 import uuid
+from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 import orjson
@@ -51,10 +52,10 @@ from gamebuddies.ratelimits import client_ip_from_scope
 from rooms.services import fast_status
 from rooms.snapshot import player_fields
 
-from .. import idempotency, request_log, throttles
+from .. import idempotency, operations, request_log, throttles
 from ..authentication import API_KEY_HEADER, actor_for, refuse_key_in_query, require_scope
 from ..models import Scope
-from ..serializers import Heartbeat, StatusUpdate
+from ..serializers import BulkStatus, GameEnd, Heartbeat, SessionValidate, StatusUpdate
 from ..services import api_key_touch, api_key_touch_due
 from . import guard, keys
 
@@ -62,13 +63,44 @@ logger = logging.getLogger(__name__)
 
 # Django's `str` and `uuid` path converters (gameapi/urls.py), so a path either route
 # set would refuse goes to Django and gets Django's answer.
-ROUTE = re.compile(
-    r"^/api/v2/rooms/(?P<code>[^/]+)/players/"
-    r"(?P<player_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/(?P<action>status|heartbeat)$"
-)
+_ROOM = r"^/api/v2/rooms/(?P<code>[^/]+)"
+_UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+_PLAYER = _ROOM + r"/players/(?P<player_id>" + _UUID + ")"
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{8,64}$")
 BROADCAST_WAIT_SECONDS = 2.0
-_TIERS = {"status": "status", "heartbeat": "heartbeat"}
+
+
+@dataclass(frozen=True)
+class _Route:
+    """One lean route: its path (Django's `str` and `uuid` converters, so a path either route
+    set would refuse goes to Django and gets Django's answer), scope, rate tier and body
+    serializer; `subject` narrows the tier's bucket like GameApiView.rate_subject."""
+
+    name: str
+    pattern: re.Pattern
+    scope: str
+    tier: str
+    serializer: type
+    subject: str = ""  # "room" or "player": per key and room/player; "": per key
+
+
+ROUTES = (
+    _Route("status", re.compile(_PLAYER + r"/status$"), Scope.STATUS_WRITE, "status", StatusUpdate, "room"),
+    _Route("heartbeat", re.compile(_PLAYER + r"/heartbeat$"), Scope.STATUS_WRITE, "heartbeat", Heartbeat, "player"),
+    _Route("bulk", re.compile(_ROOM + r"/bulk-status$"), Scope.STATUS_WRITE, "bulk", BulkStatus),
+    _Route("game_end", re.compile(_ROOM + r"/game-end$"), Scope.STATUS_WRITE, "write", GameEnd),
+    _Route("session", re.compile(r"^/api/v2/sessions/validate$"), Scope.ROOMS_READ, "validation", SessionValidate),
+)
+
+
+def _route_for(path: str) -> tuple[_Route, re.Match] | None:
+    if not path.startswith("/api/v2/"):
+        return None
+    for route in ROUTES:
+        match = route.pattern.match(path)
+        if match:
+            return route, match
+    return None
 
 
 class LeanGameApi:
@@ -79,9 +111,9 @@ class LeanGameApi:
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http" and scope["method"] == "POST" and settings.GAMEAPI_LEAN_PATH:
-            match = ROUTE.match(scope["path"])
-            if match and _django_would_serve(scope):
-                return await _serve(self.app, scope, receive, send, match)
+            found = _route_for(scope["path"])
+            if found and _django_would_serve(scope):
+                return await _serve(self.app, scope, receive, send, *found)
         return await self.app(scope, receive, send)
 
 
@@ -176,22 +208,31 @@ _serializers: dict = {}
 class _Request:
     """What one lean request knows about itself as it goes through the pipeline."""
 
-    def __init__(self, scope, match):
+    def __init__(self, scope, route: _Route, match: re.Match):
         self.scope = scope
+        self.route = route
         self.path = scope["path"]
-        self.room_code: str = match["code"]
-        self.player_id = uuid.UUID(match["player_id"])
-        self.action: str = match["action"]
+        groups = match.groupdict()
+        self.room_code: str = groups.get("code") or ""
+        self.player_id = uuid.UUID(groups["player_id"]) if groups.get("player_id") else None
         incoming = _header(scope, b"x-request-id") or ""
         self.request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         self.client_ip = client_ip_from_scope(scope)
         self.api_key = None
         self.claim: guard.Claim | None = None
 
+    @property
+    def rate_subject(self) -> str:
+        if self.route.subject == "room":
+            return self.room_code.strip().upper()
+        if self.route.subject == "player":
+            return str(self.player_id)
+        return ""
 
-async def _serve(django, scope, receive, send, match) -> None:
+
+async def _serve(django, scope, receive, send, route: _Route, match: re.Match) -> None:
     started = time.perf_counter()
-    request = _Request(scope, match)
+    request = _Request(scope, route, match)
     try:
         response = await _handle(request, receive)
     except _HandOver as hand_over:
@@ -267,27 +308,24 @@ async def _handle(request: _Request, receive) -> _Response:
         raise InvalidApiKeyError(f"Missing {API_KEY_HEADER} header")
     api_key, digest = await keys.authenticate(raw_key)
     request.api_key = api_key
-    require_scope(api_key, Scope.STATUS_WRITE)
-    tier = _TIERS[request.action]
-    subject = request.room_code.strip().upper() if request.action == "status" else str(request.player_id)
+    route = request.route
+    require_scope(api_key, route.scope)
     try:
-        admission = await _admit(request, raw_body, raw_key, api_key, tier, subject)
+        admission = await _admit(request, raw_body, raw_key, api_key)
     except guard.RedisUnavailable:
         # Redis is away: Django's path, whose limiters fall back to this process, takes the request.
         raise _HandOver(raw_body) from None
     request.claim = admission.claim
     api_key = request.api_key = await keys.confirm_generation(digest, api_key, admission.key_generation)
-    require_scope(api_key, Scope.STATUS_WRITE)
+    require_scope(api_key, route.scope)
     if api_key_touch_due(api_key):
         _in_background(pg.run_orm(api_key_touch, api_key=api_key))
-    content_type = _header(scope, b"content-type")
-    if request.action == "status":
-        data = _parse(StatusUpdate, raw_body, content_type)
-        admission.check_code_guessing()
-        return await _status(request, api_key, data)
-    _parse(Heartbeat, raw_body, content_type)
+    data = _parse(route.serializer, raw_body, _header(scope, b"content-type"))
+    actor = actor_for(api_key)
+    if route.name == "session":  # no room code to look up
+        return _Response(200, await pg.run_orm(operations.session_validate, data=data, actor=actor))
     admission.check_code_guessing()
-    return await _heartbeat(request, api_key)
+    return await _code_lookup(request, _HANDLERS[route.name](request, api_key, data))
 
 
 class _HandOver(Exception):  # noqa: N818 - control flow
@@ -298,17 +336,18 @@ class _HandOver(Exception):  # noqa: N818 - control flow
         self.body = body
 
 
-async def _admit(request: _Request, raw_body: bytes, raw_key: str, api_key, tier: str, subject: str):
-    scope = request.scope
+async def _admit(request: _Request, raw_body: bytes, raw_key: str, api_key):
+    tier = request.route.tier
+    subject = request.rate_subject
     return await guard.admit(
         method="POST",
         path=request.path,
         body=raw_body,
         api_key_id=api_key.pk,
         raw_api_key=raw_key,
-        idempotency_header=_header(scope, b"idempotency-key"),
+        idempotency_header=_header(request.scope, b"idempotency-key"),
         tier_group=f"gameapi:{tier}",
-        tier_value=f"{api_key.pk}:{subject}",
+        tier_value=f"{api_key.pk}:{subject}" if subject else str(api_key.pk),
         tier_rate=throttles.rate_for(api_key, tier),
         client_ip=request.client_ip,
     )
@@ -324,18 +363,15 @@ async def _code_lookup(request: _Request, coroutine):
 
 
 async def _status(request: _Request, api_key, data: dict) -> _Response:
-    result = await _code_lookup(
-        request,
-        fast_status.update_player_status(
-            room_code=request.room_code,
-            player_id=request.player_id,
-            status=data["status"],
-            location=data.get("location"),
-            metadata=data.get("metadata"),
-            expected_version=data.get("expectedVersion"),
-            actor=actor_for(api_key),
-            reason=f"api: {api_key.service_name}"[:200],
-        ),
+    result = await fast_status.update_player_status(
+        room_code=request.room_code,
+        player_id=request.player_id,
+        status=data["status"],
+        location=data.get("location"),
+        metadata=data.get("metadata"),
+        expected_version=data.get("expectedVersion"),
+        actor=actor_for(api_key),
+        reason=f"api: {api_key.service_name}"[:200],
     )
     body = {
         "success": True,
@@ -349,16 +385,32 @@ async def _status(request: _Request, api_key, data: dict) -> _Response:
     return _Response(200, body)
 
 
-async def _heartbeat(request: _Request, api_key) -> _Response:
-    await _code_lookup(
-        request,
-        fast_status.member_heartbeat(
-            room_code=request.room_code, player_id=request.player_id, actor=actor_for(api_key)
-        ),
+async def _heartbeat(request: _Request, api_key, data: dict) -> _Response:
+    await fast_status.member_heartbeat(
+        room_code=request.room_code, player_id=request.player_id, actor=actor_for(api_key)
     )
     return _Response(
         200, {"success": True, "serverTime": utc_now_iso(), "nextHeartbeatMs": settings.HEARTBEAT_INTERVAL_MS}
     )
+
+
+def _on_a_thread(operation):
+    """Operations that stay on the ORM (rarer than status updates) run on a worker thread,
+    never on the loop and never queued behind Django's one thread for synchronous views."""
+
+    async def handle(request: _Request, api_key, data: dict) -> _Response:
+        body = await pg.run_orm(operation, room_code=request.room_code, data=data, actor=actor_for(api_key))
+        return _Response(200, body)
+
+    return handle
+
+
+_HANDLERS = {
+    "status": _status,
+    "heartbeat": _heartbeat,
+    "bulk": _on_a_thread(operations.bulk_status),
+    "game_end": _on_a_thread(operations.game_end),
+}
 
 
 _background: set[asyncio.Future] = set()

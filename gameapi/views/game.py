@@ -9,7 +9,7 @@ from rooms import services as room_services
 from rooms.permissions import authorize_room
 from rooms.selectors import game_list_active, game_state_latest, room_events_after, room_get_live
 
-from .. import presenters
+from .. import operations, presenters
 from ..base import GameApiView
 from ..models import Scope
 from ..openapi import examples
@@ -83,20 +83,7 @@ class GameEndView(GameApiView):
     def post(self, request, room_code: str):
         data = self.parse(GameEnd)
         with self.code_lookup():
-            result = room_services.game_end(
-                room=room_code,
-                actor=self.actor,
-                result=data.get("gameResult"),
-                return_players=data["returnPlayers"],
-            )
-        return Response(
-            {
-                "success": True,
-                "changed": result.changed,
-                "playersReturned": result.players_returned,
-                "roomVersion": result.version,
-            }
-        )
+            return Response(operations.game_end(room_code=room_code, data=data, actor=self.actor))
 
 
 class GameStateView(GameApiView):

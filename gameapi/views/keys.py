@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from rest_framework.response import Response
 
-from gamebuddies.errors import ForbiddenError, InvalidSessionError, utc_now_iso
+from gamebuddies.errors import utc_now_iso
 from gamebuddies.readiness import readiness
-from players.selectors import session_get_active
-from rooms.permissions import authorize_room
-from rooms.selectors import member_get
 
+from .. import operations
 from ..base import GameApiView
 from ..models import Scope
 from ..openapi import examples
@@ -17,15 +15,6 @@ from ..openapi.operation import api_operation
 from ..openapi.responses import HealthOut, KeyValidateOut, SessionValidateOut
 from ..presenters import iso
 from ..serializers import SessionValidate
-
-INVALID_SESSION = {
-    "valid": False,
-    "playerId": None,
-    "roomCode": None,
-    "role": None,
-    "isHost": None,
-    "displayName": None,
-}
 
 
 class HealthView(GameApiView):
@@ -74,14 +63,6 @@ class KeyValidateView(GameApiView):
         )
 
 
-def _key_sees(actor, room) -> bool:
-    try:
-        authorize_room(actor, room)
-    except ForbiddenError:
-        return False
-    return True
-
-
 class SessionValidateView(GameApiView):
     required_scopes = {"POST": Scope.ROOMS_READ}
     rate_tiers = {"POST": "validation"}
@@ -103,26 +84,4 @@ class SessionValidateView(GameApiView):
         examples=examples.SESSION_VALIDATE,
     )
     def post(self, request):
-        data = self.parse(SessionValidate)
-        try:
-            session = session_get_active(token=data["sessionToken"])
-        except InvalidSessionError:
-            return Response(INVALID_SESSION)
-        room = session.room
-        if not room.is_live or not _key_sees(self.actor, room):
-            # A token from another game's room gets the same answer as an unknown token:
-            # a bound key learns nothing about sessions it may not use.
-            return Response(INVALID_SESSION)
-        member = member_get(room=room, player_id=session.player_id)
-        if member is None:
-            return Response(INVALID_SESSION)
-        return Response(
-            {
-                "valid": True,
-                "playerId": str(member.player_id),
-                "roomCode": room.room_code,
-                "role": member.role,
-                "isHost": member.is_host,
-                "displayName": member.player.display_name,
-            }
-        )
+        return Response(operations.session_validate(data=self.parse(SessionValidate), actor=self.actor))

@@ -12,6 +12,7 @@ from rooms import services as room_services
 from rooms.selectors import normalize_room_code, room_get_live
 from rooms.snapshot import player_fields
 
+from .. import operations
 from ..base import GameApiView
 from ..models import Scope
 from ..openapi import examples
@@ -137,24 +138,5 @@ class BulkStatusView(GameApiView):
     )
     def post(self, request, room_code: str):
         data = self.parse(BulkStatus)
-        rows = [
-            room_services.BulkRow(
-                player_id=row["playerId"],
-                location=row["location"],
-                status=row.get("status"),
-                game_data=row.get("gameData") or {},
-            )
-            for row in data["players"]
-        ]
         with self.code_lookup():
-            change = room_services.bulk_update_status(
-                room=room_code, rows=rows, actor=self.actor, reason=data["reason"]
-            )
-        total = len(rows)
-        return Response(
-            {
-                "success": True,
-                "summary": {"total": total, "successful": total, "failed": 0},
-                "roomVersion": change.version,
-            }
-        )
+            return Response(operations.bulk_status(room_code=room_code, data=data, actor=self.actor))

@@ -27,6 +27,8 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(tra
 # retryAfter: each key's rate window ends at its own second (django-ratelimit's jitter).
 VOLATILE = {
     "retryAfter",
+    "roomCode",
+    "playerId",
     "timestamp",
     "requestId",
     "updateId",
@@ -124,22 +126,35 @@ def cases(room, seats, raw_key):
         ("heartbeat bad metadata", heartbeat(), {"metadata": []}, key),
         ("heartbeat unknown player", heartbeat(uuid.uuid4()), {}, key),
         ("heartbeat stranger's room", status(room_code="ZZZZZZ", action="heartbeat"), {}, key),
+        ("bulk", f"/api/v2/rooms/{code}/bulk-status", {"players": [{"playerId": str(guest), "location": "game"}]}, key),
+        (
+            "bulk unknown player",
+            f"/api/v2/rooms/{code}/bulk-status",
+            {"players": [{"playerId": str(uuid.UUID(int=1)), "location": "game"}]},
+            key,
+        ),
+        ("bulk empty", f"/api/v2/rooms/{code}/bulk-status", {"players": []}, key),
+        ("session", "/api/v2/sessions/validate", {"sessionToken": seats[1].token}, key),
+        ("session unknown", "/api/v2/sessions/validate", {"sessionToken": "gbs_unknown"}, key),
+        ("game end", f"/api/v2/rooms/{code}/game-end", {"gameResult": {"winner": 1}}, key),
+        ("game end again", f"/api/v2/rooms/{code}/game-end", {}, key),
+        ("game end unknown room", "/api/v2/rooms/ZZZZZZ/game-end", {}, key),
     ]
 
 
 @pytest.mark.asyncio
-async def test_lean_status_answers_and_rows_match_the_drf_views(settings):
+async def test_lean_answers_and_rows_match_the_drf_views(settings):
     settings.GAMEAPI_LEAN_PATH = True
     drf_scene = await pg.run_orm(make_scene)
     lean_scene = await pg.run_orm(make_scene)
     try:
-        for (name, path, body, headers), (_, lean_path, _, lean_headers) in zip(
+        for (name, path, body, headers), (_, lean_path, lean_body, lean_headers) in zip(
             cases(drf_scene[1], drf_scene[2], drf_scene[0]),
             cases(lean_scene[1], lean_scene[2], lean_scene[0]),
             strict=True,
         ):
             expected = await pg.run_orm(drf_post, path, body, headers)
-            got = await lean_post(lean_path, body, lean_headers)
+            got = await lean_post(lean_path, lean_body, lean_headers)
             assert got[0] == expected[0], (name, got, expected)
             assert normalized(got[1]) == normalized(expected[1]), name
             got_headers = {k: ("*" if k in VOLATILE_HEADERS else v) for k, v in got[2].items()}
@@ -151,4 +166,5 @@ async def test_lean_status_answers_and_rows_match_the_drf_views(settings):
     drf_rows = await pg.run_orm(rows_of, drf_scene[1].pk)
     lean_rows = await pg.run_orm(rows_of, lean_scene[1].pk)
     assert lean_rows == drf_rows
-    assert len(lean_rows["history"]) == 2  # the successful update and the first idempotent one
+    # The successful update, the first idempotent one, the bulk row and the game end's return.
+    assert len(lean_rows["history"]) == 4

@@ -70,6 +70,8 @@ CLOSE_ROOM_CLOSED = 4410
 CLOSE_RATE_LIMITED = 4429
 CLOSE_TOO_LARGE = 4009  # 1009 where the server can send it; Daphne only allows 1000/3000-4999
 CLOSE_UNAVAILABLE = 4503  # the client's usual reconnect (with backoff, then sync) is the answer
+# How long a snapshot that overtook an earlier one (published by another worker) waits for it.
+REORDER_WAIT_SECONDS = 0.05
 
 
 class TokenBucket:
@@ -98,6 +100,13 @@ class RoomConsumer(AsyncWebsocketConsumer):
     location = Location.LOBBY
     seat_removed = False
     closing = False
+    # The last snapshot version this socket sent, and snapshots held back until their turn.
+    sent_version: int | None = None
+    held: dict
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.held = {}
 
     async def __call__(self, scope, receive, send):
         try:
@@ -290,6 +299,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
         version, payload = await in_db_thread(self._sync_payload)(data.get("lastKnownVersion"))
         if payload is not None:
             await self.send(text_data=payload)  # the snapshot first, then its ack
+        if self.sent_version is None or version > self.sent_version:
+            self.sent_version = version  # a held older snapshot must not follow this one
+            for stale in [v for v in self.held if v <= version]:
+                del self.held[stale]
         return version
 
     def _sync_payload(self, last_known) -> tuple[int, str | None]:
@@ -340,8 +353,45 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     # -- server -> client --------------------------------------------------------
     async def room_state(self, event):
+        """Forward snapshots in version order, whichever worker published them.
+
+        Each worker hands its snapshots over in order, but two workers' publishes of one room
+        can cross on the way. A snapshot that arrives ahead of a missing one waits (at most
+        REORDER_WAIT_SECONDS) for it; one older than what this socket already sent is dropped,
+        since the newer snapshot contains it. The client never sees a version go backwards.
+        """
         if self.closing:
             return
+        version = event.get("version")
+        if version is None or self.sent_version is None or version == self.sent_version + 1:
+            await self._forward(event)
+            while self.held and self.sent_version is not None and self.sent_version + 1 in self.held:
+                await self._forward(self.held.pop(self.sent_version + 1))
+            return
+        if version <= self.sent_version:
+            return
+        if not self.held:
+            self._release_later()
+        self.held[version] = event
+
+    def _release_later(self):
+        def release():
+            if self.held and not self.closing:
+                newest = max(self.held)
+                event = self.held.pop(newest)
+                self.held.clear()  # the newest contains every version before it
+                asyncio.ensure_future(self._forward(event))
+
+        asyncio.get_running_loop().call_later(REORDER_WAIT_SECONDS, release)
+
+    async def _forward(self, event):
+        version = event.get("version")
+        if version is not None:
+            if self.sent_version is not None and version <= self.sent_version:
+                return
+            self.sent_version = version
+            for stale in [v for v in self.held if v <= version]:
+                del self.held[stale]
         await self.send(text_data=event["text"])
         if str(self.player_id) in event.get("removed", ()):
             self.seat_removed = True  # the seat is gone: nothing to mark disconnected

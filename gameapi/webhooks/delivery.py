@@ -261,7 +261,8 @@ def deliver_room(room_id, *, transport=None, senders=None, on_detached_finish=No
         wait_for_futures([job.future for job in jobs], timeout=max(0.0, stop_waiting - time.monotonic()))
         for job in jobs:
             if job.future.done() and job.future.exception() is not None:
-                logger.warning("webhook drain failed: %s", job.future.exception().__class__.__name__)
+                error = job.future.exception()
+                logger.warning("webhook drain failed: %s", error.__class__.__name__, exc_info=error)
         running = [job for job in jobs if job.detach(on_detached_finish)] if senders.pooled else []
         if running:
             # Slow receivers keep their sender threads; the room is looked at again when they

@@ -113,10 +113,20 @@ class PoolRunner:
     def __init__(self, threads: int):
         self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="webhook-sender")
         self._free = threading.BoundedSemaphore(threads)
+        self._lock = threading.Lock()
+        self._in_flight = 0
+
+    @property
+    def in_flight(self) -> int:
+        """Drains started and not yet finished (for shutdown and tests)."""
+        with self._lock:
+            return self._in_flight
 
     def start(self, function, *args) -> Job | None:
         if not self._free.acquire(blocking=False):
             return None
+        with self._lock:
+            self._in_flight += 1
         job = Job()
 
         def run():
@@ -126,6 +136,8 @@ class PoolRunner:
             finally:
                 job.finished()
                 connection.close()  # this thread's connection goes back (to the pool, on PostgreSQL)
+                with self._lock:
+                    self._in_flight -= 1
                 self._free.release()
 
         job.future = self._executor.submit(run)

@@ -178,6 +178,21 @@ def _no_request_log_rows(settings):
     request_log.buffer.discard()
 
 
+@pytest.fixture
+def lean_path(settings, monkeypatch):
+    """The lean path on, and the DRF views it stands in for out of reach: a request that fell
+    through to Django would answer 500, so these tests check the lean path and nothing else."""
+    from gameapi.views import game, players
+
+    settings.GAMEAPI_LEAN_PATH = True
+
+    def not_here(*args, **kwargs):
+        raise AssertionError("served by the DRF view, not the lean path")
+
+    for view in (players.StatusView, players.HeartbeatView, players.BulkStatusView, game.GameEndView):
+        monkeypatch.setattr(view, "post", not_here)
+
+
 AGREEMENT_TRIGGERS = (
     ("room_members", "room_members_game_needs_room_in_game"),
     ("rooms", "rooms_lobby_has_nobody_in_game"),

@@ -3,14 +3,15 @@
 The table (tests/rooms/state_table.py): room status (lobby, in_game, returning) × the
 member's location (lobby, game, disconnected) × the reported status, with and without a
 location. Each entry point that reports a status is driven through its own adapter: the
-Game API's DRF view (Django's test client), its lean path (the ASGI app on PostgreSQL and
-Redis), the lobby socket's `updateStatus`, and bulk-status. Each answer is checked against
-the rule, with the room version (unchanged on refusal, +1 on success) and the history rows.
+Game API's status and bulk-status on both transports (the DRF views through Django's test
+client; the lean path through the ASGI app, on PostgreSQL and Redis) and the lobby socket's
+`updateStatus`. Each answer is checked against the rule, with the room version (unchanged on
+refusal, +1 on success) and the history rows.
 
 The entry points that change locations without a reported status are checked against
 the same agreement: heartbeats (never a change; 409 for a disconnected seat), the
-housekeeping sweep (disconnects), game end (the API, the host's socket, the admin's
-return-to-lobby) and a socket opening (the game page's and the lobby's).
+housekeeping sweep (disconnects), game end (the API on both transports, the host's socket,
+the admin's return-to-lobby) and a socket opening (the game page's and the lobby's).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from tests.gameapi.conftest import ApiClient, make_key
 from tests.gameapi.lean_client import asgi_request, settle
 from tests.staff import log_messages, staff_client
 
-from .state_table import (  # noqa: F401 - _no_request_log_rows is an autouse fixture
+from .state_table import (  # noqa: F401 - fixtures: _no_request_log_rows (autouse), lean_path
     BULK_CASES,
     LOCATIONS,
     ROOM_STATUSES,
@@ -45,6 +46,7 @@ from .state_table import (  # noqa: F401 - _no_request_log_rows is an autouse fi
     case_id,
     check_report,
     history_since,
+    lean_path,
     make_scene,
     member_row,
     seat_socket,
@@ -88,12 +90,12 @@ def test_status_report_through_the_api_view_puts_a_member_in_the_game_only_while
     check_report(case, scene, was, Outcome.from_http(response.status_code, response.json()), reason="api: rules-game")
 
 
+@pytest.mark.usefixtures("lean_path")
 @pytest.mark.postgres
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("room_status", ROOM_STATUSES)
-async def test_status_report_through_the_lean_path_follows_the_same_rule(settings, room_status):
-    settings.GAMEAPI_LEAN_PATH = True
+async def test_status_report_through_the_lean_path_follows_the_same_rule(room_status):
     raw_key, _ = await pg.run_orm(make_key, service="rules-game", rate_limits=UNLIMITED)
     scene = await pg.run_orm(make_scene)
     failures = Failures()
@@ -135,14 +137,41 @@ async def test_status_report_over_the_lobby_socket_follows_the_same_rule(setting
 def test_bulk_status_row_puts_a_member_in_the_game_only_while_the_room_plays(api, case):
     scene = make_scene()
     was = set_scene(scene, case.room_status, case.member_location)
-    row = {"playerId": str(scene.player_id), "location": case.location}
-    if case.sent_status:
-        row["status"] = case.sent_status
-    response = api.post(f"/rooms/{scene.code}/bulk-status", {"players": [row], "reason": "round 2"})
+    response = api.post(f"/rooms/{scene.code}/bulk-status", {"players": [bulk_row(scene, case)], "reason": "round 2"})
     outcome = Outcome.from_http(response.status_code, response.json())
     check_report(case, scene, was, outcome, reason="round 2")
     if case.refused:
         assert response.json()["field"] == "players[0].location"
+
+
+@pytest.mark.usefixtures("lean_path")
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("room_status", ROOM_STATUSES)
+async def test_bulk_status_row_through_the_lean_path_follows_the_same_rule(room_status):
+    raw_key, _ = await pg.run_orm(make_key, service="rules-game", rate_limits=UNLIMITED)
+    scene = await pg.run_orm(make_scene)
+    failures = Failures()
+    try:
+        for case in cases_in(room_status, BULK_CASES):
+            was = await pg.run_orm(set_scene, scene, case.room_status, case.member_location)
+            body = json.dumps({"players": [bulk_row(scene, case)], "reason": "round 2"}).encode()
+            path = f"/api/v2/rooms/{scene.code}/bulk-status"
+            response = await asgi_request("POST", path, body=body, headers={"X-API-Key": raw_key})
+            outcome = Outcome.from_http(response.status, response.json())
+            with failures.case(case.id):
+                await pg.run_orm(check_report, case, scene, was, outcome, reason="round 2")
+    finally:
+        await settle()
+    failures.assert_none()
+
+
+def bulk_row(scene: Scene, case: Case) -> dict:
+    row = {"playerId": str(scene.player_id), "location": case.location}
+    if case.sent_status:
+        row["status"] = case.sent_status
+    return row
 
 
 # -- heartbeats: presence only, never a change ----------------------------------------------------
@@ -167,11 +196,11 @@ def test_heartbeat_through_the_api_view_refreshes_presence_and_never_revives(api
     check_heartbeat(scene, scene_state[1], was, Outcome.from_http(response.status_code, response.json()))
 
 
+@pytest.mark.usefixtures("lean_path")
 @pytest.mark.postgres
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
-async def test_heartbeat_through_the_lean_path_refreshes_presence_and_never_revives(settings):
-    settings.GAMEAPI_LEAN_PATH = True
+async def test_heartbeat_through_the_lean_path_refreshes_presence_and_never_revives():
     raw_key, _ = await pg.run_orm(make_key, service="rules-game", rate_limits=UNLIMITED)
     scene = await pg.run_orm(make_scene)
     failures = Failures()
@@ -249,6 +278,29 @@ def test_game_end_through_the_api_returns_everyone_in_the_game_or_says_nothing_c
     check_game_end(scene, scene_state, was, changed=body["changed"])
     assert body["playersReturned"] == (scene_state[1] == "game")
     assert body["roomVersion"] == Room.objects.values_list("version", flat=True).get(pk=scene.room.pk)
+
+
+@pytest.mark.usefixtures("lean_path")
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+async def test_game_end_through_the_lean_path_returns_everyone_in_the_game_or_says_nothing_changed():
+    raw_key, _ = await pg.run_orm(make_key, service="rules-game", rate_limits=UNLIMITED)
+    scene = await pg.run_orm(make_scene)
+    failures = Failures()
+    try:
+        for scene_state in SCENES:
+            was = await pg.run_orm(set_scene, scene, *scene_state)
+            path = f"/api/v2/rooms/{scene.code}/game-end"
+            response = await asgi_request("POST", path, body=b"{}", headers={"X-API-Key": raw_key})
+            with failures.case(scene_id(scene_state)):
+                assert response.status == 200, response.content
+                body = response.json()
+                await pg.run_orm(check_game_end, scene, scene_state, was, changed=body["changed"])
+                assert body["playersReturned"] == (scene_state[1] == "game")
+    finally:
+        await settle()
+    failures.assert_none()
 
 
 @pytest.mark.django_db

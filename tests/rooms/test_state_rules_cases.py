@@ -26,7 +26,7 @@ from tests.factories import SYSTEM, make_room, player_actor
 from tests.gameapi.conftest import ApiClient, assert_envelope, make_key
 from tests.gameapi.lean_client import asgi_request, settle
 
-from .state_table import _no_request_log_rows, agreement_triggers_off, seat_socket  # noqa: F401
+from .state_table import _no_request_log_rows, agreement_triggers_off, lean_path, seat_socket  # noqa: F401
 from .test_consumer import browser, receive_until, request
 
 API = "/api/v2"
@@ -78,11 +78,11 @@ def test_in_game_report_after_game_end_is_409_room_not_in_game_and_changes_nothi
     assert before["events"][-1][1] == "game_ended"
 
 
+@pytest.mark.usefixtures("lean_path")
 @pytest.mark.postgres
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
-async def test_in_game_report_after_game_end_is_refused_by_the_lean_path_too(settings, quiz_game):
-    settings.GAMEAPI_LEAN_PATH = True
+async def test_in_game_report_after_game_end_is_refused_by_the_lean_path_too(quiz_game):
     raw_key, _ = await pg.run_orm(make_key, service="late-game")
     room, seats = await pg.run_orm(started)
     room = await pg.run_orm(ended, room)
@@ -174,11 +174,11 @@ def test_game_end_with_return_players_false_still_returns_the_stranded_players_o
 
 
 # -- 5: heartbeats keep presence alive; they never bring anyone back ---------------------------------------
+@pytest.mark.usefixtures("lean_path")
 @pytest.mark.postgres
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
-async def test_lean_heartbeat_for_a_disconnected_or_departed_player_is_409_and_changes_nothing(settings):
-    settings.GAMEAPI_LEAN_PATH = True
+async def test_lean_heartbeat_for_a_disconnected_or_departed_player_is_409_and_changes_nothing():
     raw_key, _ = await pg.run_orm(make_key, service="ghost-game")
     room, seats = await pg.run_orm(make_room, players=3)
     gone, left = seats[1], seats[2]

@@ -163,7 +163,10 @@ def game_end(*, room: RoomRef, actor: Actor, result: dict | None = None, return_
         )
     )
     playing = locked.status in (RoomStatus.IN_GAME, RoomStatus.RETURNING)
-    if not playing and not returning:
+    # A no-op: nothing running and nobody in the game, or the game already ended and the room
+    # waits for its players (a retried returnPlayers: false).
+    already_waiting = locked.status == RoomStatus.RETURNING and returning and not return_players
+    if (not playing and not returning) or already_waiting:
         return GameEndResult(change=None, players_returned=0, version=locked.version)
     # Outside a game nobody may stay in it: a lobby room's stranded players always return.
     return_players = return_players or not playing

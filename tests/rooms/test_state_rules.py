@@ -17,6 +17,7 @@ the admin's return-to-lobby) and a socket opening (the game page's and the lobby
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
@@ -239,17 +240,37 @@ def test_housekeeping_disconnects_a_silent_member_under_the_same_rules(scene_sta
 
 
 # -- game end: everyone in the game comes back, whatever put them there -----------------------------
-def check_game_end(scene: Scene, scene_state: tuple[str, str], was, *, changed: bool | None = None) -> None:
-    """Every member in the game returns, the room is a lobby; a no-op (nothing running,
-    nobody in the game) changes nothing."""
+@dataclass(frozen=True)
+class GameEndExpected:
+    changed: bool
+    returned: bool  # the member (in the game) came back to the lobby
+    room_status: str
+
+
+def game_end_expected(room_status: str, member_location: str, return_players: bool) -> GameEndExpected:
+    """Game end returns everyone in the game and the room is a lobby, in one version. With
+    returnPlayers false a running game's players stay and the room is returning, until nobody is
+    left in the game. A lobby room's stranded players always come back. When nothing is running
+    and nobody is in the game, or the room already waits for its players, nothing changes."""
+    in_game = member_location == "game"
+    if room_status == "lobby":
+        return GameEndExpected(changed=in_game, returned=in_game, room_status="lobby")
+    if return_players or not in_game:
+        return GameEndExpected(changed=True, returned=in_game, room_status="lobby")
+    return GameEndExpected(changed=room_status == "in_game", returned=False, room_status="returning")
+
+
+def check_game_end(
+    scene: Scene, scene_state: tuple[str, str], was, *, changed: bool | None = None, return_players: bool = True
+) -> None:
     room_status, member_location = scene_state
-    should_change = room_status != "lobby" or member_location == "game"
+    expected = game_end_expected(room_status, member_location, return_players)
     if changed is not None:
-        assert changed is should_change
+        assert changed is expected.changed
     room = Room.objects.values("version", "status").get(pk=scene.room.pk)
-    assert room == {"version": was.version + should_change, "status": "lobby"}
+    assert room == {"version": was.version + expected.changed, "status": expected.room_status}
     history = history_since(scene, was)
-    if member_location == "game":
+    if expected.returned:
         assert member_row(scene) == {
             "current_location": "lobby",
             "status": "lobby",
@@ -261,22 +282,26 @@ def check_game_end(scene: Scene, scene_state: tuple[str, str], was, *, changed: 
         ]
     else:
         assert member_row(scene) == was.member and history == []
-    if should_change:
-        event = RoomEvent.objects.get(room_id=scene.room.pk, room_version=was.version + 1)
-        assert event.event_type == "game_ended"
-        assert event.event_data["playersReturned"] == (member_location == "game")
+    events = list(RoomEvent.objects.filter(room_id=scene.room.pk, room_version__gt=was.version))
+    assert [e.event_type for e in events] == (["game_ended"] if expected.changed else [])
+    if expected.changed:
+        assert events[0].event_data["playersReturned"] == expected.returned
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("return_players", [True, False], ids=["returnPlayers", "stay"])
 @pytest.mark.parametrize("scene_state", SCENES, ids=scene_id)
-def test_game_end_through_the_api_returns_everyone_in_the_game_or_says_nothing_changed(api, scene_state):
+def test_game_end_through_the_api_returns_everyone_in_the_game_or_says_nothing_changed(
+    api, scene_state, return_players
+):
     scene = make_scene()
     was = set_scene(scene, *scene_state)
-    response = api.post(f"/rooms/{scene.code}/game-end", {"gameResult": {"winner": "nobody"}})
+    body = {"gameResult": {"winner": "nobody"}, "returnPlayers": return_players}
+    response = api.post(f"/rooms/{scene.code}/game-end", body)
     assert response.status_code == 200, response.content
     body = response.json()
-    check_game_end(scene, scene_state, was, changed=body["changed"])
-    assert body["playersReturned"] == (scene_state[1] == "game")
+    check_game_end(scene, scene_state, was, changed=body["changed"], return_players=return_players)
+    assert body["playersReturned"] == game_end_expected(*scene_state, return_players).returned
     assert body["roomVersion"] == Room.objects.values_list("version", flat=True).get(pk=scene.room.pk)
 
 

@@ -173,6 +173,19 @@ def test_game_end_with_return_players_false_still_returns_the_stranded_players_o
     assert not RoomMember.objects.filter(room=room, current_location="game").exists()
 
 
+@pytest.mark.django_db
+def test_game_end_retried_with_return_players_false_changes_nothing_the_second_time(api, quiz_game):
+    room, _ = started(players=3)
+    path = f"/rooms/{room.room_code}/game-end"
+    first = api.post(path, {"gameResult": {"winner": "Host"}, "returnPlayers": False}).json()
+    assert (first["changed"], first["playersReturned"], first["roomVersion"]) == (True, 0, room.version + 1)
+    again = api.post(path, {"gameResult": {"winner": "Host"}, "returnPlayers": False}).json()
+    assert (again["changed"], again["roomVersion"]) == (False, first["roomVersion"])
+    assert RoomEvent.objects.filter(room=room, event_type="game_ended").count() == 1  # one game.ended webhook
+    final = api.post(path, {}).json()  # then everyone is brought back
+    assert (final["changed"], final["playersReturned"], Room.objects.get(pk=room.pk).status) == (True, 3, "lobby")
+
+
 # -- 5: heartbeats keep presence alive; they never bring anyone back ---------------------------------------
 @pytest.mark.usefixtures("lean_path")
 @pytest.mark.postgres

@@ -359,6 +359,33 @@ async def test_game_end_from_the_hosts_socket_returns_everyone_in_the_game():
     failures.assert_none()
 
 
+# -- game start: from the lobby only, everyone connected goes in ------------------------------------------
+@pytest.mark.django_db
+@pytest.mark.parametrize("scene_state", SCENES, ids=scene_id)
+def test_game_start_through_the_api_moves_connected_players_in_only_from_the_lobby(api, quiz_game, scene_state):
+    room_status, member_location = scene_state
+    scene = make_scene(game_slug="quiz")
+    was = set_scene(scene, *scene_state)
+    response = api.post(f"/rooms/{scene.code}/game-start")
+    # The quiz needs two connected players: the host and the member, unless the member is gone.
+    if room_status != "lobby" or member_location == "disconnected":
+        assert (response.status_code, response.json()["code"]) == (409, "INVALID_ROOM_STATE")
+        assert Room.objects.values("version", "status").get(pk=scene.room.pk) == {
+            "version": was.version,
+            "status": room_status,
+        }
+        assert member_row(scene) == was.member and history_since(scene, was) == []
+        return
+    assert response.status_code == 200, response.content
+    assert Room.objects.values("version", "status").get(pk=scene.room.pk) == {
+        "version": was.version + 1,
+        "status": "in_game",
+    }
+    assert member_row(scene) == {"current_location": "game", "status": "in_game", "is_connected": True, "in_game": True}
+    moved = [(h["player_id"], h["old_location"], h["new_location"]) for h in history_since(scene, was)]
+    assert (scene.player_id, member_location, "game") in moved and len(moved) == 2
+
+
 # -- a socket opening: the game page's seat is in the game only while the room plays one ------------
 def check_connect(scene: Scene, scene_state: tuple[str, str], client: str, was, update: dict) -> None:
     room_status, member_location = scene_state

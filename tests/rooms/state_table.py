@@ -16,6 +16,7 @@ produce). `expected` states the issue's rule independently of the services' code
 from __future__ import annotations
 
 import contextlib
+import json
 from dataclasses import dataclass
 
 import pytest
@@ -23,7 +24,6 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
-from gameapi import request_log
 from players.models import PlayerStatusHistory
 from rooms.models import Room, RoomEvent, RoomMember
 from rooms.services.status import heartbeat_cache_key
@@ -167,15 +167,6 @@ class Before:
     version: int
     last_history_id: int
     member: dict
-
-
-@pytest.fixture(autouse=True)
-def _no_request_log_rows(settings):
-    """API requests made here are not this table's subject: no request-log rows, no thread."""
-    settings.GAME_API_REQUEST_LOG_BACKGROUND = False
-    request_log.buffer.discard()
-    yield
-    request_log.buffer.discard()
 
 
 @pytest.fixture
@@ -324,6 +315,44 @@ def seat_socket(room_code: str, token: str, *, client: str = "lobby"):
     communicator = WebsocketCommunicator(application, f"/ws/rooms/{room_code}/?client={client}", headers=headers)
     communicator.scope["client"] = ("127.0.0.1", 50000)
     return communicator
+
+
+UNLIMITED = {"status": "1000/m", "heartbeat": "1000/m", "bulk": "1000/m", "write": "1000/m"}
+
+
+class LeanTable:
+    """One scene and one API key for a table of cases through the lean path (the ASGI app on
+    this test's event loop): every case's failure is collected, the pools settled at the end."""
+
+    async def __aenter__(self) -> LeanTable:
+        from gamebuddies import pg
+        from tests.gameapi.conftest import make_key
+
+        self.run_orm = pg.run_orm
+        self.raw_key, _ = await pg.run_orm(make_key, service="rules-game", rate_limits=UNLIMITED)
+        self.scene = await pg.run_orm(make_scene)
+        self.failures = Failures()
+        return self
+
+    async def set_scene(self, room_status: str, member_location: str) -> Before:
+        return await self.run_orm(set_scene, self.scene, room_status, member_location)
+
+    async def post(self, path: str, body: dict | None = None):
+        from tests.gameapi.lean_client import asgi_request
+
+        raw = json.dumps(body).encode() if body is not None else b""
+        return await asgi_request("POST", path, body=raw, headers={"X-API-Key": self.raw_key})
+
+    async def check(self, name: str, check, *args, **kwargs) -> None:
+        with self.failures.case(name):
+            await self.run_orm(check, *args, **kwargs)
+
+    async def __aexit__(self, exc_type, *rest) -> None:
+        from tests.gameapi.lean_client import settle
+
+        await settle()
+        if exc_type is None:
+            self.failures.assert_none()
 
 
 class Failures:

@@ -16,7 +16,6 @@ the admin's return-to-lobby) and a socket opening (the game page's and the lobby
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -26,24 +25,27 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from gamebuddies import pg
 from rooms.models import Room, RoomEvent, RoomMember
 from rooms.services import housekeeping
 from rooms.services.status import heartbeat_cache_key
-from tests.gameapi.conftest import ApiClient, make_key
-from tests.gameapi.lean_client import asgi_request, settle
+from tests.gameapi.conftest import (  # noqa: F401 - its autouse fixture: no request-log rows here
+    ApiClient,
+    _request_log_flushed_by_tests,
+    make_key,
+)
 from tests.staff import log_messages, staff_client
 
-from .state_table import (  # noqa: F401 - fixtures: _no_request_log_rows (autouse), lean_path
+from .state_table import (  # noqa: F401 - lean_path is a fixture
     BULK_CASES,
     LOCATIONS,
     ROOM_STATUSES,
     STATUS_CASES,
+    UNLIMITED,
     Case,
     Failures,
+    LeanTable,
     Outcome,
     Scene,
-    _no_request_log_rows,
     case_id,
     check_report,
     history_since,
@@ -57,7 +59,6 @@ from .state_table import (  # noqa: F401 - fixtures: _no_request_log_rows (autou
 from .test_consumer import browser, receive_until, request
 
 SCENES = [(r, m) for r in ROOM_STATUSES for m in LOCATIONS]
-UNLIMITED = {"status": "1000/m", "heartbeat": "1000/m", "bulk": "1000/m", "write": "1000/m"}
 
 
 def scene_id(scene: tuple[str, str]) -> str:
@@ -97,22 +98,12 @@ def test_status_report_through_the_api_view_puts_a_member_in_the_game_only_while
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("room_status", ROOM_STATUSES)
 async def test_status_report_through_the_lean_path_follows_the_same_rule(room_status):
-    raw_key, _ = await pg.run_orm(make_key, service="rules-game", rate_limits=UNLIMITED)
-    scene = await pg.run_orm(make_scene)
-    failures = Failures()
-    try:
+    async with LeanTable() as table:
         for case in cases_in(room_status):
-            was = await pg.run_orm(set_scene, scene, case.room_status, case.member_location)
-            body = json.dumps(status_body(case)).encode()
-            response = await asgi_request(
-                "POST", scene.path(prefix="/api/v2"), body=body, headers={"X-API-Key": raw_key}
-            )
+            was = await table.set_scene(case.room_status, case.member_location)
+            response = await table.post(table.scene.path(prefix="/api/v2"), status_body(case))
             outcome = Outcome.from_http(response.status, response.json())
-            with failures.case(case.id):
-                await pg.run_orm(check_report, case, scene, was, outcome, reason="api: rules-game")
-    finally:
-        await settle()
-    failures.assert_none()
+            await table.check(case.id, check_report, case, table.scene, was, outcome, reason="api: rules-game")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -151,21 +142,13 @@ def test_bulk_status_row_puts_a_member_in_the_game_only_while_the_room_plays(api
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("room_status", ROOM_STATUSES)
 async def test_bulk_status_row_through_the_lean_path_follows_the_same_rule(room_status):
-    raw_key, _ = await pg.run_orm(make_key, service="rules-game", rate_limits=UNLIMITED)
-    scene = await pg.run_orm(make_scene)
-    failures = Failures()
-    try:
+    async with LeanTable() as table:
         for case in cases_in(room_status, BULK_CASES):
-            was = await pg.run_orm(set_scene, scene, case.room_status, case.member_location)
-            body = json.dumps({"players": [bulk_row(scene, case)], "reason": "round 2"}).encode()
-            path = f"/api/v2/rooms/{scene.code}/bulk-status"
-            response = await asgi_request("POST", path, body=body, headers={"X-API-Key": raw_key})
+            was = await table.set_scene(case.room_status, case.member_location)
+            body = {"players": [bulk_row(table.scene, case)], "reason": "round 2"}
+            response = await table.post(f"/api/v2/rooms/{table.scene.code}/bulk-status", body)
             outcome = Outcome.from_http(response.status, response.json())
-            with failures.case(case.id):
-                await pg.run_orm(check_report, case, scene, was, outcome, reason="round 2")
-    finally:
-        await settle()
-    failures.assert_none()
+            await table.check(case.id, check_report, case, table.scene, was, outcome, reason="round 2")
 
 
 def bulk_row(scene: Scene, case: Case) -> dict:
@@ -202,21 +185,12 @@ def test_heartbeat_through_the_api_view_refreshes_presence_and_never_revives(api
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 async def test_heartbeat_through_the_lean_path_refreshes_presence_and_never_revives():
-    raw_key, _ = await pg.run_orm(make_key, service="rules-game", rate_limits=UNLIMITED)
-    scene = await pg.run_orm(make_scene)
-    failures = Failures()
-    try:
+    async with LeanTable() as table:
         for scene_state in SCENES:
-            was = await pg.run_orm(set_scene, scene, *scene_state)
-            response = await asgi_request(
-                "POST", scene.path("heartbeat", prefix="/api/v2"), headers={"X-API-Key": raw_key}
-            )
-            with failures.case(scene_id(scene_state)):
-                outcome = Outcome.from_http(response.status, response.json())
-                await pg.run_orm(check_heartbeat, scene, scene_state[1], was, outcome)
-    finally:
-        await settle()
-    failures.assert_none()
+            was = await table.set_scene(*scene_state)
+            response = await table.post(table.scene.path("heartbeat", prefix="/api/v2"))
+            outcome = Outcome.from_http(response.status, response.json())
+            await table.check(scene_id(scene_state), check_heartbeat, table.scene, scene_state[1], was, outcome)
 
 
 # -- the housekeeping sweep's disconnects ---------------------------------------------------------
@@ -298,8 +272,13 @@ def test_game_end_through_the_api_returns_everyone_in_the_game_or_says_nothing_c
     was = set_scene(scene, *scene_state)
     body = {"gameResult": {"winner": "nobody"}, "returnPlayers": return_players}
     response = api.post(f"/rooms/{scene.code}/game-end", body)
-    assert response.status_code == 200, response.content
-    body = response.json()
+    answer = (response.status_code, response.json())
+    check_game_end_answer(scene, scene_state, was, answer, return_players=return_players)
+
+
+def check_game_end_answer(scene: Scene, scene_state, was, answer: tuple[int, dict], *, return_players=True) -> None:
+    status, body = answer
+    assert status == 200, body
     check_game_end(scene, scene_state, was, changed=body["changed"], return_players=return_players)
     assert body["playersReturned"] == game_end_expected(*scene_state, return_players).returned
     assert body["roomVersion"] == Room.objects.values_list("version", flat=True).get(pk=scene.room.pk)
@@ -310,22 +289,12 @@ def test_game_end_through_the_api_returns_everyone_in_the_game_or_says_nothing_c
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 async def test_game_end_through_the_lean_path_returns_everyone_in_the_game_or_says_nothing_changed():
-    raw_key, _ = await pg.run_orm(make_key, service="rules-game", rate_limits=UNLIMITED)
-    scene = await pg.run_orm(make_scene)
-    failures = Failures()
-    try:
+    async with LeanTable() as table:
         for scene_state in SCENES:
-            was = await pg.run_orm(set_scene, scene, *scene_state)
-            path = f"/api/v2/rooms/{scene.code}/game-end"
-            response = await asgi_request("POST", path, body=b"{}", headers={"X-API-Key": raw_key})
-            with failures.case(scene_id(scene_state)):
-                assert response.status == 200, response.content
-                body = response.json()
-                await pg.run_orm(check_game_end, scene, scene_state, was, changed=body["changed"])
-                assert body["playersReturned"] == (scene_state[1] == "game")
-    finally:
-        await settle()
-    failures.assert_none()
+            was = await table.set_scene(*scene_state)
+            response = await table.post(f"/api/v2/rooms/{table.scene.code}/game-end", {})
+            answer = (response.status, response.json())
+            await table.check(scene_id(scene_state), check_game_end_answer, table.scene, scene_state, was, answer)
 
 
 @pytest.mark.django_db

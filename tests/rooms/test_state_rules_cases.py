@@ -23,10 +23,15 @@ from rooms import services
 from rooms.models import Room, RoomEvent, RoomMember
 from rooms.services.status import heartbeat_cache_key
 from tests.factories import SYSTEM, make_room, player_actor
-from tests.gameapi.conftest import ApiClient, assert_envelope, make_key
+from tests.gameapi.conftest import (  # noqa: F401 - its autouse fixture: no request-log rows here
+    ApiClient,
+    _request_log_flushed_by_tests,
+    assert_envelope,
+    make_key,
+)
 from tests.gameapi.lean_client import asgi_request, settle
 
-from .state_table import _no_request_log_rows, agreement_triggers_off, lean_path, seat_socket  # noqa: F401
+from .state_table import agreement_triggers_off, lean_path, seat_socket  # noqa: F401 - lean_path is a fixture
 from .test_consumer import browser, receive_until, request
 
 API = "/api/v2"

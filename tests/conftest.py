@@ -33,6 +33,25 @@ def _require_real_parts(request):
 
 
 @pytest.fixture(autouse=True)
+def _pool_not_drained_by_dead_threads():
+    """Give the next test a whole connection pool.
+
+    Socket tests run their database work on the event loop's executor threads, and every test
+    has its own loop: its threads end with it, and a pooled connection a thread still held is
+    closed by the garbage collector without the pool counting it back, so the pool shrinks by
+    one per socket test until checkouts time out. (A server's executor threads live as long as
+    the process, so this only happens to tests.) Reopen the pool when that happened.
+    """
+    yield
+    if connection.vendor != "postgresql" or getattr(connection, "pool", None) is None:
+        return
+    stats = connection.pool.get_stats()
+    if stats.get("pool_size", 0) - stats.get("pool_available", 0) > 1:
+        connection.close()
+        connection.close_pool()
+
+
+@pytest.fixture(autouse=True)
 def _clean_cache():
     # Rate-limit counters, cached keys and snapshots must not leak from one test to the next,
     # nor the in-process "key touched recently" marks.

@@ -42,7 +42,7 @@ def run_concurrently(count, work):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_fifty_concurrent_updates_to_one_member_all_succeed_and_none_is_lost():
-    room, seats = make_room(players=2)
+    room, seats = make_room(players=2, in_game=True)
     target = RoomMember.objects.get(pk=seats[1].member.pk)
     room_version = Room.objects.get(pk=room.pk).version
 
@@ -71,7 +71,7 @@ def test_fifty_concurrent_updates_to_one_member_all_succeed_and_none_is_lost():
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_updates_to_different_members_give_distinct_increasing_room_versions():
-    room, seats = make_room(players=10)
+    room, seats = make_room(players=10, in_game=True)
     start = Room.objects.get(pk=room.pk).version
     received = []
     subscriber = redis.Redis.from_url(settings.REDIS_URL).pubsub()

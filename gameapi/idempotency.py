@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.core.cache import cache
 from django.http import HttpResponse
 
+from gamebuddies import metrics
 from gamebuddies.errors import DuplicateRequestError, IdempotencyKeyReusedError, ValidationError
 from gamebuddies.validation import loads_json
 
@@ -155,6 +156,7 @@ def raise_for_existing(guard: Guard, record: dict) -> None:
     if record.get("state") == _DONE:
         response = guard.replay(record)
         if response is not None:
+            metrics.idempotent_replays.inc()
             raise Replay(response)
         raise IdempotencyKeyReusedError()
     raise DuplicateRequestError()

@@ -48,6 +48,7 @@ from gamebuddies.errors import (
     from_drf_exception,
     utc_now_iso,
 )
+from gamebuddies.logging import bind, log_context
 from gamebuddies.ratelimits import client_ip_from_scope
 from rooms.services import fast_status
 from rooms.snapshot import player_fields
@@ -233,49 +234,77 @@ class _Request:
 async def _serve(django, scope, receive, send, route: _Route, match: re.Match) -> None:
     started = time.perf_counter()
     request = _Request(scope, route, match)
+    with log_context(request_id=request.request_id, room_code=request.room_code or None):
+        try:
+            response = await _respond(request, receive)
+        except _HandOver as hand_over:
+            return await django(scope, _replay(hand_over.body), send)
+        await _finish(request, response)
+        await _send(send, response, request.request_id)
+    _record(request, response, started)
+
+
+async def _respond(request: _Request, receive) -> _Response:
     try:
-        response = await _handle(request, receive)
-    except _HandOver as hand_over:
-        return await django(scope, _replay(hand_over.body), send)
+        return await _handle(request, receive)
     except idempotency.Replay as replay:
         response = _Response(replay.response.status_code, {})
         response.content = replay.response.content
         response.content_type = replay.response.get("Content-Type", "application/json")
         response.headers.append((idempotency.REPLAYED_HEADER, "true"))
-        metrics.idempotent_replays.inc()
+        return response
+    except _HandOver:
+        raise
     except GameBuddiesError as error:
-        response = _error(error, request.request_id)
+        return _error(error, request.request_id)
     except psycopg.IntegrityError:
         # The database is the last guard (a constraint or trigger): a stable code, never a 500.
-        response = _error(ConstraintViolationError(), request.request_id)
+        return _error(ConstraintViolationError(), request.request_id)
     except psycopg.DataError:
-        response = _error(ValidationError("A value in the request cannot be stored"), request.request_id)
+        return _error(ValidationError("A value in the request cannot be stored"), request.request_id)
     except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
-        response = _unavailable("database", exc, request)
+        return _unavailable("database", exc, request)
     except (RedisError, OSError, TimeoutError) as exc:
-        response = _unavailable("cache", exc, request)
+        return _unavailable("cache", exc, request)
     except asyncio.CancelledError:
         raise
     except Exception as exc:  # the DRF path's exception handler does the same
-        response = _error(from_drf_exception(exc), request.request_id)
-    if request.claim is not None:
-        try:
-            await request.claim.finish(
-                status=response.status, content_type=response.content_type, body=response.content
-            )
-        except Exception:  # a lost record means a retry runs again; never fail the response
-            logger.warning("idempotency record not saved", exc_info=True)
-    await _send(send, response, request.request_id)
+        return _error(from_drf_exception(exc), request.request_id)
+
+
+async def _finish(request: _Request, response: _Response) -> None:
+    """Free the dedup slot, or keep the answer for Idempotency-Key retries."""
+    if request.claim is None:
+        return
+    try:
+        await request.claim.finish(status=response.status, content_type=response.content_type, body=response.content)
+    except Exception:  # a lost record means a retry runs again; never fail the response
+        logger.warning("idempotency record not saved", exc_info=True)
+
+
+def _record(request: _Request, response: _Response, started: float) -> None:
+    """The request log row and the HTTP metrics Django's middleware would have recorded."""
+    seconds = time.perf_counter() - started
     api_key = request.api_key
     request_log.buffer.record(
         api_key_id=api_key.pk if api_key else None,
         method="POST",
         path=request.path,
         status_code=response.status,
-        duration_ms=(time.perf_counter() - started) * 1000,
+        duration_ms=seconds * 1000,
         request_id=request.request_id,
         may_flush=False,
     )
+    http = _http_metrics()
+    http.requests_by_method.labels("POST").inc()
+    http.responses_by_status.labels(str(response.status)).inc()
+    http.requests_latency_by_view_method.labels(f"gameapi:lean-{request.route.name}", "POST").observe(seconds)
+
+
+def _http_metrics():
+    from django_prometheus.middleware import Metrics
+
+    return Metrics.get_instance()
 
 
 def _unavailable(cause: str, exc: BaseException, request: _Request) -> _Response:
@@ -308,6 +337,7 @@ async def _handle(request: _Request, receive) -> _Response:
         raise InvalidApiKeyError(f"Missing {API_KEY_HEADER} header")
     api_key, digest = await keys.authenticate(raw_key)
     request.api_key = api_key
+    bind(api_key_prefix=api_key.key_prefix)
     route = request.route
     require_scope(api_key, route.scope)
     try:

@@ -329,7 +329,7 @@ async def _update_optimistic(conn, request: _Request, retries: int) -> FastStatu
     members = _members_from_rows(row[width:] for row in rows if row[width] is not None)
     plan = await _plan(conn, request, room, members)
     cur = await conn.execute(WRITE_STATUS_SQL, _write_params(request, room, plan))
-    return _finish(room, members, plan, await cur.fetchone(), retries)
+    return _finish(room, members, plan, await cur.fetchone(), retries, request.actor)
 
 
 async def _update_locked(conn, request: _Request, retries: int) -> FastStatusResult:
@@ -355,25 +355,28 @@ async def _update_locked(conn, request: _Request, retries: int) -> FastStatusRes
     finally:
         if not committed:
             await _rollback(conn)
-    return _finish(room, members, plan, written, retries)
+    return _finish(room, members, plan, written, retries, request.actor)
 
 
-def _finish(room: Room, members: dict, plan: rules.StatusPlan, written, retries: int) -> FastStatusResult:
+def _finish(room: Room, members: dict, plan: rules.StatusPlan, written, retries: int, actor: Actor) -> FastStatusResult:
     member_version, room_version, room_status, event_id = written
     if member_version is None:
         raise _Retry()
     plan.apply().version = member_version
     now = plan.fields["last_ping"]
     room.version, room.status, room.last_activity, room.updated_at = room_version, room_status, now, now
-    return _after_commit(room, list(members.values()), plan, event_id, retries)
+    return _after_commit(room, list(members.values()), plan, event_id, retries, actor)
 
 
-def _after_commit(room: Room, members: list[RoomMember], plan: rules.StatusPlan, event_id, retries) -> FastStatusResult:
+def _after_commit(
+    room: Room, members: list[RoomMember], plan: rules.StatusPlan, event_id, retries, actor: Actor
+) -> FastStatusResult:
     payload = room_state_update(room, members, event="player_status_changed", changes=plan.changes)
     ticket = broadcaster.publish_committed(
         group=room.group_name, room_id=room.pk, version=room.version, payload_json=to_json(payload)
     )
     metrics.room_changes.labels("player_status_changed").inc()
+    metrics.status_updates.labels(metrics.source_of(actor)).inc()
     return FastStatusResult(
         version=room.version,
         event_id=event_id,

@@ -195,7 +195,7 @@ def plan_status_change(
         raise PlayerNotFoundError()
     require_participant(actor, member)
     if expected_version is not None and member.version != expected_version:
-        metrics.state_conflicts.labels(actor.source).inc()
+        metrics.state_conflicts.labels(metrics.source_of(actor)).inc()
         raise StateConflictError(
             f"Player is at version {member.version}, not {expected_version}",
             current_state={
@@ -283,6 +283,8 @@ def update_player_status(
         metadata=plan.metadata,
     )
     plan.apply()
+    source = metrics.source_of(actor)
+    transaction.on_commit(lambda: metrics.status_updates.labels(source).inc())
     change = commit_room_change(
         room=locked,
         event="player_status_changed",
@@ -349,6 +351,8 @@ def bulk_update_status(*, room: RoomRef, rows: list[BulkRow], actor: Actor, reas
     # One UPDATE ... CASE for all rows; the trigger bumps each member's own version.
     RoomMember.objects.bulk_update(updated, list(_member_fields("", "", {}, now)))
     status_history_record_many(history)
+    source, count = metrics.source_of(actor), len(updated)
+    transaction.on_commit(lambda: metrics.status_updates.labels(source).inc(count))
     return commit_room_change(
         room=locked,
         event="bulk_status_update",

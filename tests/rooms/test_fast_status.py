@@ -221,3 +221,33 @@ async def test_stale_expected_version_and_unknown_seats_change_nothing():
     finally:
         await settle()
     assert await pg.run_orm(lambda: Room.objects.get(pk=room.pk).version) == room.version
+
+
+async def test_the_lean_path_counts_its_updates_requests_and_replays_like_django(settings):
+    from prometheus_client import REGISTRY
+
+    def value(name, **labels):
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    settings.GAMEAPI_LEAN_PATH = True
+    raw_key, _ = await pg.run_orm(make_key, rate_limits={"status": "1000/m"})
+    room, seats = await pg.run_orm(make_room, players=2, in_game=True)
+    path = f"/api/v2/rooms/{room.room_code}/players/{seats[1].player.pk}/status"
+    before = (
+        value("gamebuddies_status_updates_total", source="api"),
+        value("django_http_responses_total_by_status_total", status="200"),
+        value("gamebuddies_idempotent_replays_total"),
+    )
+    headers = {"X-API-Key": raw_key, "Idempotency-Key": "metrics-1"}
+    try:
+        for _ in range(2):  # the second is replayed, not applied
+            response = await asgi_request("POST", path, body=b'{"status": "in_game"}', headers=headers)
+            assert response.status == 200
+    finally:
+        await settle()
+    after = (
+        value("gamebuddies_status_updates_total", source="api"),
+        value("django_http_responses_total_by_status_total", status="200"),
+        value("gamebuddies_idempotent_replays_total"),
+    )
+    assert [a - b for a, b in zip(after, before, strict=True)] == [1, 2, 1]

@@ -348,7 +348,8 @@ SPECTACULAR_SETTINGS.update(
 # The lean async path for the hottest Game API routes (gameapi/lean/): on with PostgreSQL
 # and Redis, where it runs on psycopg's async pool and an asyncio Redis client; the DRF
 # views serve the same routes otherwise (SQLite, local memory) or with GAMEAPI_LEAN_PATH=0.
-GAMEAPI_LEAN_PATH = env_bool("GAMEAPI_LEAN_PATH", bool(REDIS_URL) and DATABASES["default"]["ENGINE"].endswith("postgresql"))
+_ON_POSTGRESQL = DATABASES["default"]["ENGINE"].endswith("postgresql")
+GAMEAPI_LEAN_PATH = env_bool("GAMEAPI_LEAN_PATH", bool(REDIS_URL) and _ON_POSTGRESQL)
 # Per API key (status per key and room, heartbeats per key and player); a key's own
 # ApiKey.rate_limits entry overrides its tier, e.g. {"status": "120/m"}.
 GAME_API_RATE_LIMITS = {

@@ -242,6 +242,18 @@ class _Request:
     expected_version: int | None
     reason: str
 
+    def report(self) -> dict:
+        """The status report, as the services take it."""
+        return {
+            "player_id": self.player_id,
+            "status": self.status,
+            "actor": self.actor,
+            "location": self.location,
+            "metadata": self.metadata,
+            "expected_version": self.expected_version,
+            "reason": self.reason,
+        }
+
 
 class _ReadFailed(Exception):  # noqa: N818 - control flow
     """The connection broke before anything was written (a backend killed, a restart)."""
@@ -252,17 +264,7 @@ class _UseOrmPath(Exception):  # noqa: N818 - control flow
 
 
 async def _update_with_orm(request: _Request) -> FastStatusResult:
-    result = await pg.run_orm(
-        rules.update_player_status,
-        room=request.code,
-        player_id=request.player_id,
-        status=request.status,
-        actor=request.actor,
-        location=request.location,
-        metadata=request.metadata,
-        expected_version=request.expected_version,
-        reason=request.reason,
-    )
+    result = await pg.run_orm(rules.update_player_status, room=request.code, **request.report())
     return FastStatusResult(
         version=result.change.version,
         event_id=result.change.event_id,
@@ -278,18 +280,7 @@ async def _plan(conn, request: _Request, room: Room | None, members: dict) -> ru
         await _raise_missing_room(conn, request.code)
     if await changes.room_change_has_side_effects(room):
         raise _UseOrmPath()
-    return rules.plan_status_change(
-        room=room,
-        members=members,
-        actor=request.actor,
-        player_id=request.player_id,
-        status=request.status,
-        location=request.location,
-        metadata=request.metadata,
-        expected_version=request.expected_version,
-        reason=request.reason,
-        now=timezone.now(),
-    )
+    return rules.plan_status_change(room=room, members=members, now=timezone.now(), **request.report())
 
 
 def _write_params(request: _Request, room: Room, plan: rules.StatusPlan) -> dict:

@@ -65,7 +65,11 @@ class ApiRequest(models.Model):
     class Meta:
         db_table = "api_requests"
         verbose_name = "API request"
-        indexes = [models.Index(fields=["api_key", "-created_at"], name="idx_api_requests_key_created")]
+        indexes = [
+            models.Index(fields=["api_key", "-created_at"], name="idx_api_requests_key_created"),
+            # The retention sweep deletes by age (gameapi/retention.py).
+            models.Index(fields=["created_at"], name="idx_api_requests_created"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} {self.status_code}"

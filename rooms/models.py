@@ -110,6 +110,12 @@ class Room(models.Model):
                 condition=Q(max_players__gte=1) & Q(max_players__lte=100), name="rooms_max_players_range"
             ),
         ]
+        indexes = [
+            # The retention sweep finds ended rooms past their retention by this (rooms/services/retention.py).
+            models.Index(
+                fields=["updated_at"], condition=Q(status__in=["finished", "abandoned"]), name="idx_rooms_ended_updated"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.room_code

@@ -17,13 +17,14 @@ import asyncio
 import logging
 
 import orjson
+import psycopg
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connections
 from psycopg import AsyncConnection
 from psycopg.conninfo import make_conninfo
 from psycopg.types.json import set_json_dumps, set_json_loads
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +80,27 @@ async def get_pool() -> AsyncConnectionPool:
         _pools[loop] = pool
         await pool.open(wait=False)
     return pool
+
+
+async def fetch(sql: str, params: dict, *, many: bool = False):
+    """One read statement on a pooled connection (a row, or all rows with `many`).
+
+    A connection that turns out dead (its backend terminated while it sat in the pool) is
+    dropped, the pool's idle connections are checked, and the read runs once more: nothing
+    was written, so that is always safe. A pool timeout is not retried (the wait is spent).
+    """
+    pool = await get_pool()
+    for attempt in (1, 2):
+        try:
+            async with pool.connection() as conn:
+                cursor = await conn.execute(sql, params)
+                return await (cursor.fetchall() if many else cursor.fetchone())
+        except PoolTimeout:
+            raise
+        except (psycopg.OperationalError, psycopg.InterfaceError):
+            if attempt == 2:
+                raise
+            await pool.check()
 
 
 async def run_orm(function, /, *args, **kwargs):

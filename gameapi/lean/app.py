@@ -238,7 +238,7 @@ async def _serve(django, scope, receive, send, route: _Route, match: re.Match) -
         try:
             response = await _respond(request, receive)
         except _HandOver as hand_over:
-            return await django(scope, _replay(hand_over.body), send)
+            return await django(scope, _replay(hand_over.body, receive), send)
         await _finish(request, response)
         await _send(send, response, request.request_id)
     _record(request, response, started)
@@ -314,18 +314,19 @@ def _unavailable(cause: str, exc: BaseException, request: _Request) -> _Response
     return _error(error, request.request_id)
 
 
-def _replay(body: bytes):
-    """An ASGI `receive` that hands Django the body this path already read."""
+def _replay(body: bytes, receive):
+    """An ASGI `receive` that hands Django the body this path already read, then the real
+    channel (Django listens on it for the client going away while the view runs)."""
     sent = False
 
-    async def receive():
+    async def replayed():
         nonlocal sent
         if not sent:
             sent = True
             return {"type": "http.request", "body": body, "more_body": False}
-        return {"type": "http.disconnect"}
+        return await receive()
 
-    return receive
+    return replayed
 
 
 async def _handle(request: _Request, receive) -> _Response:

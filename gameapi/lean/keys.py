@@ -43,10 +43,7 @@ _cache: dict[str, _Entry] = {}
 
 
 async def _load(digest: str) -> ApiKey | None:
-    pool = await pg.get_pool()
-    async with pool.connection() as conn:
-        cur = await conn.execute(_KEY_SQL, {"digest": digest})
-        row = await cur.fetchone()
+    row = await pg.fetch(_KEY_SQL, {"digest": digest})
     return None if row is None else ApiKey.from_db("default", _FIELDS, row)
 
 

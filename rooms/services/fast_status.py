@@ -399,14 +399,12 @@ async def member_heartbeat(*, room_code: str, player_id: uuid.UUID, actor: Actor
     code = normalize_room_code(room_code)
     if not is_well_formed_room_code(code):
         raise RoomNotFoundError()
-    pool = await pg.get_pool()
-    async with pool.connection() as conn:
-        cur = await conn.execute(
-            HEARTBEAT_SQL, {"code": code, "player_id": player_id, "departures": list(rules.DEPARTURE_EVENTS)}
-        )
-        row = await cur.fetchone()
-        if row is None:
-            await _raise_missing_room(conn, code)
+    row = await pg.fetch(
+        HEARTBEAT_SQL, {"code": code, "player_id": player_id, "departures": list(rules.DEPARTURE_EVENTS)}
+    )
+    if row is None:
+        exists = (await pg.fetch(CODE_EXISTS_SQL, {"code": code}))[0]
+        raise RoomClosedError() if exists else RoomNotFoundError()
     width = len(_ROOM_FIELDS)
     room = _room_from_row(row[:width])
     member_id, is_connected, departed = row[width : width + 3]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass, field
 
@@ -60,7 +61,7 @@ async def asgi_request(
         if not sent:
             sent = True
             return {"type": "http.request", "body": body, "more_body": False}
-        return {"type": "http.disconnect"}
+        await asyncio.Event().wait()  # like a server: the client stays until the answer is sent
 
     async def send(message):
         if message["type"] == "http.response.start":

@@ -251,3 +251,54 @@ async def test_the_lean_path_counts_its_updates_requests_and_replays_like_django
         value("gamebuddies_idempotent_replays_total"),
     )
     assert [a - b for a, b in zip(after, before, strict=True)] == [1, 2, 1]
+
+
+async def test_with_redis_away_the_lean_path_hands_the_request_to_django_which_answers_it(settings, monkeypatch):
+    from gameapi.lean import guard
+
+    settings.GAMEAPI_LEAN_PATH = True
+    raw_key, _ = await pg.run_orm(make_key)
+    room, seats = await pg.run_orm(make_room, players=2, in_game=True)
+
+    async def redis_away(**kwargs):
+        raise guard.RedisUnavailable()
+
+    monkeypatch.setattr(guard, "admit", redis_away)
+    path = f"/api/v2/rooms/{room.room_code}/players/{seats[1].player.pk}/status"
+    try:
+        response = await asgi_request("POST", path, body=b'{"status": "in_game"}', headers={"X-API-Key": raw_key})
+    finally:
+        await settle()
+    assert response.status == 200, response.content
+    assert response.json()["player"]["inGame"] is True
+    assert await pg.run_orm(lambda: Room.objects.get(pk=room.pk).version) == room.version + 1
+
+
+async def test_pooled_connections_killed_while_idle_cost_a_retry_not_an_error():
+    room, seats = await pg.run_orm(make_room, players=2, in_game=True)
+
+    def update():
+        return fast_status.update_player_status(
+            room_code=room.room_code, player_id=seats[1].player.pk, status="in_game", actor=GAME_SERVER
+        )
+
+    def terminate_idle_async_backends() -> int:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE application_name = 'gamebuddies-async' AND datname = current_database()"
+            )
+            return cursor.fetchone()[0]
+
+    try:
+        await update()  # the pool now holds open connections
+        assert await pg.run_orm(terminate_idle_async_backends) >= 1
+        result = await update()
+        assert await fast_status.member_heartbeat(
+            room_code=room.room_code, player_id=seats[1].player.pk, actor=GAME_SERVER
+        )
+    finally:
+        await settle()
+    assert result.version == room.version + 2

@@ -35,7 +35,7 @@ def page(live_server_url, monkeypatch):
 def test_swagger_ui_renders_every_operation_without_csp_violations_or_foreign_requests(page):
     page.goto(page.base_url + "/api/v2/docs/")
     page.wait_for_selector(".opblock", timeout=15000)
-    assert page.locator(".opblock").count() == 13
+    assert page.locator(".opblock").count() == 14
     assert page.locator(".opblock-summary-path", has_text="/api/v2/rooms/{room_code}/game-end").count() == 1
     assert not [line for line in page.console_lines if CSP_VIOLATION.search(line)], page.console_lines
     assert all(url.startswith(page.base_url) or url.startswith("data:") for url in page.requests), page.requests

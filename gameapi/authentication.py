@@ -9,7 +9,6 @@ from rest_framework.permissions import BasePermission
 from gamebuddies.actors import Actor
 from gamebuddies.errors import InsufficientScopeError, InvalidApiKeyError
 from gamebuddies.logging import bind as bind_log_context
-from gamebuddies.logging import bind as bind_log_context
 
 from .keys import contains_key
 from .models import ApiKey
@@ -62,7 +61,6 @@ class ApiKeyAuthentication(BaseAuthentication):
             raise InvalidApiKeyError(f"Missing {API_KEY_HEADER} header")
         api_key = api_key_authenticate(raw_key=raw.strip())
         django_request.gameapi_key = api_key
-        bind_log_context(api_key_prefix=api_key.key_prefix)
         bind_log_context(api_key_prefix=api_key.key_prefix)
         api_key_touch(api_key=api_key)
         return ApiKeyPrincipal(api_key), api_key

@@ -284,19 +284,19 @@ GAME_ORIGINS = env_list("GAME_ORIGINS", [])
 # Private/loopback targets are refused unless allowed (development, tests with a loopback receiver).
 WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", not PRODUCTION and DEBUG)
 WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", False)
-WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", 5))
-# Retries back off exponentially (5 s doubling to 1 h, jittered) until this window ends: about a day.
-WEBHOOK_RETRY_WINDOW_SECONDS = env_int("WEBHOOK_RETRY_WINDOW_SECONDS", 86400)
-# Fernet keys for webhook secrets at rest (first encrypts; all decrypt). Default: derived from SECRET_KEY.
-WEBHOOK_ENCRYPTION_KEYS = env_list("WEBHOOK_ENCRYPTION_KEYS", [])
 # One total deadline per attempt: DNS lookup, connect, TLS, response headers and (capped) body.
-
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", 5))
 # Attempts run on sender threads (per worker process), at most WEBHOOK_ENDPOINT_CONCURRENCY
 # at once per endpoint across all workers; a worker task waits this long for them, then
 # moves on to other rooms (gameapi/webhooks/senders.py).
 WEBHOOK_SENDER_THREADS = env_int("WEBHOOK_SENDER_THREADS", 8)
 WEBHOOK_ENDPOINT_CONCURRENCY = env_int("WEBHOOK_ENDPOINT_CONCURRENCY", 2)
 WEBHOOK_DISPATCH_WAIT_SECONDS = float(os.environ.get("WEBHOOK_DISPATCH_WAIT_SECONDS", 0.5))
+# Retries back off exponentially (5 s doubling to 1 h, jittered) until this window ends: about a day.
+WEBHOOK_RETRY_WINDOW_SECONDS = env_int("WEBHOOK_RETRY_WINDOW_SECONDS", 86400)
+# Fernet keys for webhook secrets at rest (first encrypts; all decrypt). Default: derived from SECRET_KEY.
+WEBHOOK_ENCRYPTION_KEYS = env_list("WEBHOOK_ENCRYPTION_KEYS", [])
+
 # --- REST API ---------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],

@@ -120,6 +120,10 @@ class SharedRedisCache(RedisCache):
         except REDIS_ERRORS:
             return {}
 
+    def get_many_or_raise(self, keys, version=None):
+        """get_many for callers that must tell "not there" from "Redis could not say"."""
+        return self._call(super().get_many, keys, version)
+
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         try:
             self._call(super().set, key, value, timeout, version)

@@ -103,10 +103,15 @@ def sweep(*, now=None) -> dict[str, int]:
 def _without_recent_heartbeat(members: list[RoomMember], timeout) -> list[RoomMember]:
     if not members:
         return []
+    keys = [heartbeat_cache_key(m.pk) for m in members]
     try:
-        beats = cache.get_many([heartbeat_cache_key(m.pk) for m in members])
+        # The shared Redis cache otherwise answers {} while it is away, which would read as
+        # "nobody beat" and disconnect every player; local memory cannot fail.
+        read = getattr(cache, "get_many_or_raise", cache.get_many)
+        beats = read(keys)
     except Exception:
-        beats = {}
+        logger.warning("presence unknown (the cache did not answer): no seat is disconnected for silence this sweep")
+        return []
     cutoff = timeout.timestamp()
     return [m for m in members if beats.get(heartbeat_cache_key(m.pk), 0) < cutoff]
 

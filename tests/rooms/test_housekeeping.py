@@ -72,3 +72,16 @@ def test_room_with_nobody_connected_past_the_timeout_is_abandoned(settings):
     assert Room.objects.get(pk=room.pk).status == "lobby"
     sweep(now=timezone.now() + timedelta(seconds=settings.ROOM_ABANDON_SECONDS + 1))
     assert Room.objects.get(pk=room.pk).status == "abandoned"
+
+
+@pytest.mark.redis
+def test_a_cache_that_cannot_be_read_disconnects_nobody_for_silence(settings):
+    # Redis away: "no heartbeat found" is not "no heartbeat sent", so the sweep waits.
+    room, seats = make_room(players=2)
+    later = timezone.now() + timedelta(seconds=settings.LOBBY_PRESENCE_TIMEOUT_SECONDS + 1)
+    settings.CACHES = {
+        "default": {"BACKEND": "gamebuddies.cache.SharedRedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    }
+    result = sweep(now=later)
+    assert result["membersTimedOut"] == 0
+    assert set(RoomMember.objects.filter(room=room).values_list("current_location", flat=True)) == {"lobby"}

@@ -121,7 +121,6 @@ async def test_concurrent_updates_to_one_room_all_land_once_in_version_order():
         await settle()
     versions = sorted(r.version for r in results)
     assert versions == list(range(start + 1, start + 41))
-    assert sum(r.retries for r in results) >= 0
 
     def stored():
         events = list(

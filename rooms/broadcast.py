@@ -144,12 +144,21 @@ class RoomStateBroadcaster:
         return ticket
 
     def publish_committed(
-        self, *, group: str, room_id, version: int, payload_json: str, extra: dict | None = None
+        self,
+        *,
+        group: str,
+        room_id,
+        version: int,
+        payload_json: str,
+        extra: dict | None = None,
+        cache_snapshot: bool = True,
     ) -> BroadcastTicket:
         """For writers on the event loop that committed themselves (the lean async paths).
 
-        Caches the snapshot and hands it to the channel layer in a task of this loop, so the
-        caller's response does not wait on Redis; the ticket tells when it was handed over.
+        Caches the snapshot (unless the caller writes the cache entry with its own Redis
+        commands: `cache_snapshot=False`) and hands it to the channel layer in a task of this
+        loop, so the caller's response does not wait on Redis; the ticket tells when it was
+        handed over.
         """
         loop = asyncio.get_running_loop()
         self.bind_loop(loop)
@@ -158,10 +167,11 @@ class RoomStateBroadcaster:
         started = time.perf_counter()
 
         async def cache_and_send() -> bool:
-            try:
-                await acache_room_state(room_id=room_id, version=version, payload_json=payload_json)
-            except Exception:
-                logger.warning("room state cache write failed", exc_info=True)
+            if cache_snapshot:
+                try:
+                    await acache_room_state(room_id=room_id, version=version, payload_json=payload_json)
+                except Exception:
+                    logger.warning("room state cache write failed", exc_info=True)
             return await self._send(group, version, message, started)
 
         task = loop.create_task(cache_and_send())

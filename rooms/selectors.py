@@ -73,16 +73,22 @@ def cache_room_state(*, room_id, version: int, payload_json: str) -> None:
     cache.set(_state_cache_key(room_id), (version, payload_json), settings.ROOM_STATE_CACHE_SECONDS)
 
 
+def room_state_cache_entry(*, room_id, version: int, payload_json: str) -> tuple[str, bytes, int]:
+    """The Redis (key, value, seconds) of `cache_room_state`, for writers that batch their commands."""
+    return (
+        aredis.key(_state_cache_key(room_id)),
+        aredis.dumps((version, payload_json)),
+        settings.ROOM_STATE_CACHE_SECONDS,
+    )
+
+
 async def acache_room_state(*, room_id, version: int, payload_json: str) -> None:
     """`cache_room_state` from the event loop: the same entry, without blocking the loop."""
     if not aredis.is_available():  # local memory: no I/O to wait for
         cache_room_state(room_id=room_id, version=version, payload_json=payload_json)
         return
-    await aredis.client().set(
-        aredis.key(_state_cache_key(room_id)),
-        aredis.dumps((version, payload_json)),
-        ex=settings.ROOM_STATE_CACHE_SECONDS,
-    )
+    key, value, seconds = room_state_cache_entry(room_id=room_id, version=version, payload_json=payload_json)
+    await aredis.client().set(key, value, ex=seconds)
 
 
 def room_state_update_json(*, room: Room, event: str = "sync") -> str:

@@ -221,6 +221,7 @@ class _Request:
         self.client_ip = client_ip_from_scope(scope)
         self.api_key = None
         self.claim: guard.Claim | None = None
+        self.snapshot_cache: tuple | None = None  # written with the claim's release
 
     @property
     def rate_subject(self) -> str:
@@ -277,7 +278,12 @@ async def _finish(request: _Request, response: _Response) -> None:
     if request.claim is None:
         return
     try:
-        await request.claim.finish(status=response.status, content_type=response.content_type, body=response.content)
+        await request.claim.finish(
+            status=response.status,
+            content_type=response.content_type,
+            body=response.content,
+            also_set=request.snapshot_cache,
+        )
     except Exception:  # a lost record means a retry runs again; never fail the response
         logger.warning("idempotency record not saved", exc_info=True)
 
@@ -404,6 +410,7 @@ async def _status(request: _Request, api_key, data: dict) -> _Response:
         actor=actor_for(api_key),
         reason=f"api: {api_key.service_name}"[:200],
     )
+    request.snapshot_cache = result.snapshot_cache
     body = {
         "success": True,
         "updateId": str(result.event_id),

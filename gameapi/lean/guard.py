@@ -81,13 +81,18 @@ class Claim:
     guard: idempotency.Guard
     redis_key: str
 
-    async def finish(self, *, status: int, content_type: str, body: bytes) -> None:
-        redis = aredis.client()
+    async def finish(self, *, status: int, content_type: str, body: bytes, also_set: tuple | None = None) -> None:
+        """Free the slot or store the answer; `also_set` (key, value, seconds) rides in the same round trip."""
         record = self.guard.record_for(status=status, content_type=content_type, body=body)
-        if record is None:
-            await redis.delete(self.redis_key)
-        else:
-            await redis.set(self.redis_key, aredis.dumps(record), ex=conf.idempotency_ttl_seconds())
+        async with aredis.client().pipeline(transaction=False) as pipe:
+            if record is None:
+                pipe.delete(self.redis_key)
+            else:
+                pipe.set(self.redis_key, aredis.dumps(record), ex=conf.idempotency_ttl_seconds())
+            if also_set is not None:
+                key, value, seconds = also_set
+                pipe.set(key, value, ex=seconds)
+            await pipe.execute()
 
 
 @dataclass

@@ -44,7 +44,7 @@ from gamebuddies.errors import (
 from ..broadcast import BroadcastTicket, broadcaster
 from ..models import LIVE_ROOM_STATUSES, Room, RoomMember
 from ..permissions import authorize_room, require_self
-from ..selectors import is_well_formed_room_code, normalize_room_code
+from ..selectors import is_well_formed_room_code, normalize_room_code, room_state_cache_entry
 from ..snapshot import room_state_update, to_json
 from . import changes
 from . import status as rules
@@ -128,6 +128,8 @@ class FastStatusResult:
     ticket: BroadcastTicket
     state: dict
     retries: int = 0
+    # The snapshot's cache entry (key, value, seconds) for the caller to write; None when written.
+    snapshot_cache: tuple | None = None
 
 
 class _Retry(Exception):  # noqa: N818 - control flow
@@ -363,8 +365,10 @@ def _after_commit(
     room: Room, members: list[RoomMember], plan: rules.StatusPlan, event_id, retries, actor: Actor
 ) -> FastStatusResult:
     payload = room_state_update(room, members, event="player_status_changed", changes=plan.changes)
+    payload_json = to_json(payload)
+    # The caller writes the snapshot's cache entry together with its own Redis commands.
     ticket = broadcaster.publish_committed(
-        group=room.group_name, room_id=room.pk, version=room.version, payload_json=to_json(payload)
+        group=room.group_name, room_id=room.pk, version=room.version, payload_json=payload_json, cache_snapshot=False
     )
     metrics.room_changes.labels("player_status_changed").inc()
     metrics.status_updates.labels(metrics.source_of(actor)).inc()
@@ -375,6 +379,7 @@ def _after_commit(
         ticket=ticket,
         state=payload["state"],
         retries=retries,
+        snapshot_cache=room_state_cache_entry(room_id=room.pk, version=room.version, payload_json=payload_json),
     )
 
 

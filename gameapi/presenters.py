@@ -14,19 +14,20 @@ def iso(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
-def lobby_url(request, room_code: str, *, session_token: str | None = None) -> str:
-    """The lobby's address; with a token, the seat-claim page that sets the player's cookie.
+def lobby_url(request, room_code: str, *, claim_code: str | None = None) -> str:
+    """The lobby's address; with a one-time claim code, the seat-claim page that seats a browser.
 
-    The token goes in the fragment: browsers never send it to a server, so it stays out of
-    access logs and Referer headers.
+    The code goes in the fragment: browsers never send it to a server, so it stays out of
+    access logs and Referer headers. It is not a session token: the claim page exchanges it,
+    once, for a fresh one (players/claims.py).
     """
     try:
-        path = reverse("rooms:claim" if session_token else "rooms:lobby", kwargs={"code": room_code})
+        path = reverse("rooms:claim" if claim_code else "rooms:lobby", kwargs={"code": room_code})
     except NoReverseMatch:  # the lobby pages are not mounted (API-only deployment)
         path = f"/rooms/{room_code}/"
     base = settings.PUBLIC_BASE_URL.rstrip("/")
     url = f"{base}{path}" if base else request.build_absolute_uri(path)
-    return f"{url}#token={session_token}" if session_token else url
+    return f"{url}#claim={claim_code}" if claim_code else url
 
 
 def event(row: RoomEvent) -> dict:

@@ -198,6 +198,29 @@ ROOM_CREATE_RATE = os.environ.get("ROOM_CREATE_RATE", "10/m")
 METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
 ADMIN_LOGIN_RATE_PER_IP = os.environ.get("ADMIN_LOGIN_RATE_PER_IP", "10/m")
 ADMIN_LOGIN_RATE_PER_USER = os.environ.get("ADMIN_LOGIN_RATE_PER_USER", "5/m")
+# Issue 18 round two (docs/security.md). Page and socket code lookups count unknown codes per
+# browser (its CSRF cookie, or "no cookie" for each IP) and, higher, per IP (a script rotating cookies).
+ROOM_CODE_GUESS_IP_RATE = os.environ.get("ROOM_CODE_GUESS_IP_RATE", "100/m")
+# Per client IP: seats taken from the pages (a party of twenty on one Wi-Fi stays well below).
+ROOM_JOIN_RATE = os.environ.get("ROOM_JOIN_RATE", "40/m")
+# A kicked browser cannot take a new seat in that room for this long, unless the host lifts it.
+KICK_BLOCK_SECONDS = env_int("KICK_BLOCK_SECONDS", 600)
+# Lifetime of the one-time seat claim code in the API's lobbyUrl.
+SEAT_CLAIM_SECONDS = env_int("SEAT_CLAIM_SECONDS", 600)
+# Room socket connects: per seat and per client IP (past either: close 4429); open sockets per seat.
+WS_CONNECT_RATE_PER_SEAT = os.environ.get("WS_CONNECT_RATE_PER_SEAT", "20/m")
+WS_CONNECT_RATE_PER_IP = os.environ.get("WS_CONNECT_RATE_PER_IP", "240/m")
+WS_MAX_SOCKETS_PER_SEAT = env_int("WS_MAX_SOCKETS_PER_SEAT", 4)
+# A seat's socket that closes is marked disconnected only if no new socket came within this.
+WS_DISCONNECT_GRACE_SECONDS = float(os.environ.get("WS_DISCONNECT_GRACE_SECONDS", 3))
+# Game API requests without a valid key, per client IP (counted in a metric, not logged as rows).
+API_ANONYMOUS_RATE = os.environ.get("API_ANONYMOUS_RATE", "60/m")
+# Per API key across all its rooms: rooms created per hour and writes per minute.
+API_KEY_ROOMS_PER_HOUR = os.environ.get("API_KEY_ROOMS_PER_HOUR", "200/h")
+API_KEY_WRITES_PER_MINUTE = os.environ.get("API_KEY_WRITES_PER_MINUTE", "1200/m")
+# Game-state versions kept per room and game, and the bytes they may hold together.
+GAME_STATE_VERSIONS_KEPT = env_int("GAME_STATE_VERSIONS_KEPT", 20)
+GAME_STATE_ROOM_BYTES = env_int("GAME_STATE_ROOM_BYTES", 1024 * 1024)
 
 # --- Background work ----------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

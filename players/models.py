@@ -74,3 +74,24 @@ class PlayerStatusHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.player_id}: {self.old_location}->{self.new_location}"
+
+
+class SeatClaim(models.Model):
+    """A one-time code that moves a seat into a browser (the API's `lobbyUrl`).
+
+    Only the SHA-256 of the code is stored. It is short-lived and single use, and it is never
+    itself a credential: redeeming it issues a fresh session token for the seat.
+    """
+
+    player = models.ForeignKey(Player, on_delete=models.CASCADE, related_name="+")
+    room = models.ForeignKey("rooms.Room", on_delete=models.CASCADE, related_name="+")
+    code_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "seat_claims"
+
+    def __str__(self) -> str:
+        return f"claim for {self.player_id} in {self.room_id}"

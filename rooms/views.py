@@ -25,6 +25,7 @@ from gamebuddies.errors import (
 )
 from gamebuddies.ratelimits import client_ip, code_lookup_guard, hit
 from players import cookies
+from players.claims import ClaimInvalidError, claim_peek, claim_redeem
 from players.selectors import session_get_active
 
 from . import services
@@ -287,21 +288,35 @@ def leave(request, code: str):
 def claim(request, code: str):
     """Take a seat issued through the Game API (e.g. the host of an API-created room).
 
-    The token travels in the URL fragment to the page and is posted back here, so it never
-    appears in a URL a server logs; a valid session for this very room sets the seat cookie.
+    The link carries a one-time claim code in its fragment (never sent to a server); the page
+    posts it back here and it is exchanged, once, for a fresh session token of that seat. A
+    browser that already holds a live seat in this room is asked first, and keeps its seat
+    unless it chooses to switch: a link can never silently take over someone's seat.
     """
     room, error_page = _lookup_or_page(request, code)
     if error_page:
         return error_page
     if request.method == "GET":
         return render(request, "rooms/claim.html", {"room": room})
+    claim_code = request.POST.get("claim", "")
+    _session, member = _my_seat(request, room)
     try:
-        session = session_get_active(token=request.POST.get("token", ""))
-    except InvalidSessionError:
-        session = None
-    if session is None or session.room_id != room.pk:
-        context = {"room": room, "error": "This seat link is not valid any more. Ask the host for the room's link."}
-        return render(request, "rooms/claim.html", context, status=403)
+        if member is not None:
+            offered = claim_peek(code=claim_code, room=room).player
+            if offered.pk != member.player_id and request.POST.get("choice") != "switch":
+                if "choice" not in request.POST:  # ask first
+                    context = {"room": room, "claim_code": claim_code, "me": member, "offered": offered}
+                    return render(request, "rooms/claim.html", context, status=409)
+                return redirect("rooms:lobby", code=room.room_code)  # "keep": the default
+        issued = claim_redeem(
+            code=claim_code,
+            room=room,
+            seat_exists=lambda player_id: member_get(room=room, player_id=player_id) is not None,
+        )
+    except ClaimInvalidError as exc:
+        if member is not None:  # a stale link changes nothing for a seated browser
+            return redirect("rooms:lobby", code=room.room_code)
+        return render(request, "rooms/claim.html", {"room": room, "error": exc.message}, status=exc.status)
     response = redirect("rooms:lobby", code=room.room_code)
-    cookies.remember(request, response, room_code=room.room_code, token=request.POST["token"])
+    cookies.remember(request, response, room_code=room.room_code, token=issued.token)
     return response

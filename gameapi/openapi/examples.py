@@ -73,7 +73,7 @@ ROOM_CREATE = [
             "host": {
                 "playerId": HOST_ID,
                 "sessionToken": "gbs_<shown once>",
-                "lobbyUrl": f"https://gamebuddies.example/rooms/{ROOM_CODE}/claim#token=gbs_…",
+                "lobbyUrl": f"https://gamebuddies.example/rooms/{ROOM_CODE}/claim#claim=gbc_…",
             },
         },
         201,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework.response import Response
 
+from players.claims import claim_issue
 from rooms import services as room_services
 from rooms.permissions import authorize_room
 from rooms.selectors import room_get_live, room_snapshot
@@ -26,7 +27,9 @@ class RoomCreateView(GameApiView):
         summary="Create a room with its host seated",
         description=(
             "A key bound to a game always creates rooms for that game. The host's session token is "
-            "returned once; give it to the host's client only."
+            "returned once; give it to the host's client only. `lobbyUrl` seats the host's browser: "
+            "it holds a one-time claim code (single use, valid for SEAT_CLAIM_SECONDS), which the "
+            "page exchanges for a fresh session token, so `sessionToken` stops working once it is claimed."
         ),
         tag="rooms",
         request=RoomCreate,
@@ -54,7 +57,7 @@ class RoomCreateView(GameApiView):
             "host": {
                 "playerId": str(seat.player.pk),
                 "sessionToken": seat.token,
-                "lobbyUrl": lobby_url(request, code, session_token=seat.token),
+                "lobbyUrl": lobby_url(request, code, claim_code=claim_issue(player=seat.player, room=seat.room)),
             },
         }
         return Response(body, status=201)

@@ -25,9 +25,10 @@ def test_create_room_seats_the_host_and_returns_a_working_session_token(api, qui
     assert body["version"] == room.version == 1
     session = session_get_active(token=body["host"]["sessionToken"])
     assert str(session.player_id) == body["host"]["playerId"] == str(room.host_id)
-    # The token rides in the fragment, which browsers never send to a server.
+    # A one-time claim code (never the token) rides in the fragment, which browsers never send to a server.
     assert body["host"]["lobbyUrl"].startswith("http")
-    assert body["host"]["lobbyUrl"].endswith(f"/rooms/{room.room_code}/claim#token={body['host']['sessionToken']}")
+    assert f"/rooms/{room.room_code}/claim#claim=gbc_" in body["host"]["lobbyUrl"]
+    assert body["host"]["sessionToken"] not in body["host"]["lobbyUrl"]
     assert response["Cache-Control"] == "no-store"  # the answer holds a session token
 
 

@@ -12,6 +12,7 @@ from django.test import Client, override_settings
 
 from gamebuddies.actors import Actor
 from players import cookies
+from players.claims import claim_issue
 from rooms import services
 from rooms.launch import build_launch_url
 from rooms.models import Room, RoomMember
@@ -373,18 +374,21 @@ def test_unknown_page_uses_the_product_404():
 def test_a_seat_issued_by_the_api_is_claimed_once_and_sets_the_seat_cookie(client):
     seat = services.room_create(host_name="Api Host", actor=Actor.system("test"))
     code = seat.room.room_code
+    claim_code = claim_issue(player=seat.player, room=seat.room)
     page = client.get(f"/rooms/{code}/claim")
     assert page.status_code == 200 and "claim.js" in page.content.decode()
-    assert seat.token not in page.content.decode()
-    response = client.post(f"/rooms/{code}/claim", {"token": seat.token})
+    assert claim_code not in page.content.decode()
+    response = client.post(f"/rooms/{code}/claim", {"claim": claim_code})
     assert response.status_code == 302 and response["Location"] == f"/rooms/{code}/"
     lobby = client.get(f"/rooms/{code}/")
     assert lobby.status_code == 200 and "Api Host" in lobby.content.decode()
+    assert Client().post(f"/rooms/{code}/claim", {"claim": claim_code}).status_code == 403  # used up
 
 
-def test_a_seat_claim_with_another_rooms_token_is_refused(client):
+def test_a_seat_claim_with_another_rooms_code_is_refused(client):
     mine = services.room_create(host_name="Mine", actor=Actor.system("test"))
     other = services.room_create(host_name="Other", actor=Actor.system("test"))
-    response = client.post(f"/rooms/{mine.room.room_code}/claim", {"token": other.token})
+    claim_code = claim_issue(player=other.player, room=other.room)
+    response = client.post(f"/rooms/{mine.room.room_code}/claim", {"claim": claim_code})
     assert response.status_code == 403
     assert client.get(f"/rooms/{mine.room.room_code}/").status_code == 302  # not seated

@@ -1,7 +1,9 @@
 """Game API v2 routes, mounted at /api/v2/ by gamebuddies/urls.py."""
 
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
+from .compat.urls import api_v2_urlpatterns as compat_api_v2
+from .compat.urls import game_api_urlpatterns as compat_game_api
 from .views import docs, fallback, game, keys, players, rooms
 
 app_name = "gameapi"
@@ -26,5 +28,8 @@ urlpatterns = [
     path("rooms/<str:room_code>/events", game.EventsView.as_view(), name="events"),
     path("schema/", docs.SchemaView.as_view(), name="schema"),
     path("docs/", docs.DocsView.as_view(), name="docs"),
+    # The original GameBuddies API v2 and return flow, for games integrated with it (docs/compatibility.md).
+    path("game/", include(compat_game_api)),
+    *compat_api_v2,
     re_path(r"^.*$", fallback.ApiNotFoundView.as_view(), name="not-found"),
 ]

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from gameapi.compat.urls import site_urlpatterns as compat_site_urls
 from gamebuddies.admin_security import admin_login
 from gamebuddies.views import healthz, metrics, readyz
 
@@ -10,6 +11,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("metrics", metrics, name="prometheus-metrics"),
+    # Routes of the original GameBuddies that existing games call (docs/compatibility.md).
+    *compat_site_urls,
     path("", include("rooms.urls")),
     path("api/v2/", include("gameapi.urls")),
     path("games/", include("demo.urls")),

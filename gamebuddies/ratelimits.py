@@ -12,8 +12,10 @@ gamebuddies_fallback_limiter_total.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 from contextlib import contextmanager
+from http.cookies import SimpleCookie
 
 from django.conf import settings
 from django.core.cache.backends.locmem import LocMemCache
@@ -24,7 +26,11 @@ from gamebuddies import metrics
 from gamebuddies.errors import RateLimitedError
 from gamebuddies.outages import REDIS_ERRORS, Outage
 
-CODE_GUESS_GROUP = "room-code-guess"
+CODE_GUESS_GROUP = "room-code-guess"  # the Game API's (and its lean path's): per client IP
+# The pages' and socket's (issue 22 #4: one party shares an IP): per browser, and a higher per-IP backstop.
+CODE_GUESS_BROWSER_GROUP = "room-code-guess-browser"
+CODE_GUESS_IP_GROUP = "room-code-guess-ip"
+NO_COOKIE = "no-cookie"
 
 
 class _Subject:
@@ -140,3 +146,70 @@ def code_lookup_guard(*, ip: str):
 def code_guessing_record_miss(*, ip: str) -> None:
     """After a lookup of an unknown code: count it (and refuse this one too past the limit)."""
     hit(group=CODE_GUESS_GROUP, value=ip, rate=settings.ROOM_CODE_GUESS_RATE)
+
+
+# -- page and socket code lookups: per browser, with a per-IP backstop -----------------
+def browser_id(csrf_cookie: str | None) -> str:
+    """Which browser asks, for the guessing limit: its CSRF cookie (every browser that used a
+    form holds one), hashed. Clients without one share one bucket per IP, so a cookie-less
+    script is cut off as before; a script inventing cookies meets the per-IP backstop."""
+    if not csrf_cookie:
+        return NO_COOKIE
+    return hashlib.sha256(csrf_cookie.encode("utf-8", "replace")).hexdigest()[:24]
+
+
+def browser_id_from_request(request) -> str:
+    """The browser's id. A request without the CSRF cookie counts under NO_COOKIE *and* under
+    the cookie this response hands out ("a+b": both buckets), so a client that keeps its
+    cookies is one bucket from its first request on."""
+    cookie = request.COOKIES.get(settings.CSRF_COOKIE_NAME)
+    if cookie:
+        return browser_id(cookie)
+    from django.middleware.csrf import get_token
+
+    get_token(request)  # the cookie this response will set: its value is META["CSRF_COOKIE"]
+    return f"{NO_COOKIE}+{browser_id(request.META.get('CSRF_COOKIE'))}"
+
+
+def browser_id_from_scope(scope) -> str:
+    for name, value in scope.get("headers", []):
+        if name == b"cookie":
+            jar = SimpleCookie()
+            try:
+                jar.load(value.decode("latin-1"))
+            except Exception:
+                return NO_COOKIE
+            morsel = jar.get(settings.CSRF_COOKIE_NAME)
+            return browser_id(morsel.value if morsel else None)
+    return NO_COOKIE
+
+
+@contextmanager
+def browser_code_lookup_guard(*, ip: str, browser: str):
+    """Like code_lookup_guard, for a visitor's browser (pages, lobby socket).
+
+    One browser gets ROOM_CODE_GUESS_RATE unknown codes (20/min), its IP as a whole the higher
+    ROOM_CODE_GUESS_IP_RATE, so one guest mistyping codes does not lock out the party on the
+    same Wi-Fi. Past either, every lookup answers 429, known code or not (no oracle).
+    """
+    from gamebuddies.errors import RoomNotFoundError
+
+    buckets = [
+        {"group": CODE_GUESS_BROWSER_GROUP, "value": f"{ip}|{one}", "rate": settings.ROOM_CODE_GUESS_RATE}
+        for one in browser.split("+")
+    ]
+    buckets.append({"group": CODE_GUESS_IP_GROUP, "value": ip, "rate": settings.ROOM_CODE_GUESS_IP_RATE})
+    for bucket in buckets:
+        check(**bucket)
+    try:
+        yield
+    except RoomNotFoundError:
+        refusals = []
+        for bucket in buckets:
+            try:
+                hit(**bucket)
+            except RateLimitedError as exc:
+                refusals.append(exc)
+        if refusals:
+            raise max(refusals, key=lambda e: e.retry_after) from None
+        raise

@@ -95,3 +95,24 @@ class SeatClaim(models.Model):
 
     def __str__(self) -> str:
         return f"claim for {self.player_id} in {self.room_id}"
+
+
+class KickBlock(models.Model):
+    """A browser the host removed from a room may not take a new seat there for a while.
+
+    The browser is recognised by the session token its cookie still holds for the room (revoked
+    by the kick; only its SHA-256 is kept here). Lifted by the host, or when it expires.
+    """
+
+    player = models.ForeignKey(Player, on_delete=models.CASCADE, related_name="+")
+    room = models.ForeignKey("rooms.Room", on_delete=models.CASCADE, related_name="+")
+    token_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "kick_blocks"
+        indexes = [models.Index(fields=["room", "token_hash"], name="idx_kick_blocks_room_token")]
+
+    def __str__(self) -> str:
+        return f"{self.player_id} blocked in {self.room_id}"

@@ -38,16 +38,17 @@ from gamebuddies.errors import (
 )
 from gamebuddies.logging import log_context
 from gamebuddies.outages import outage_cause
-from gamebuddies.ratelimits import client_ip_from_scope, code_lookup_guard
+from gamebuddies.ratelimits import browser_id_from_scope, client_ip_from_scope
 from gamebuddies.validation import loads_json
 from players.cookies import tokens_from_scope
 from players.selectors import session_get_active
 
 from . import services
 from .broadcast import STATE_MESSAGE_TYPE
+from .lookup import room_for_browser
 from .models import Location
 from .protocol import parse_client_message
-from .selectors import normalize_room_code, room_get, room_get_live, room_state_update_json
+from .selectors import normalize_room_code, room_get, room_state_update_json
 from .services.status import presence_touch
 
 logger = logging.getLogger(__name__)
@@ -135,14 +136,15 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 raise
 
     async def _seat_from_scope(self):
-        # The socket route is a code lookup like the pages: same per-IP guessing limit.
-        refusal = await in_db_thread(_room_code_refusal)(code=self.room_code, ip=client_ip_from_scope(self.scope))
+        # The socket route is a code lookup like the pages: same guessing limit (a seat's own room is not behind it).
+        token = tokens_from_scope(self.scope).get(self.room_code) if self.scope.get("browser_origin_verified") else None
+        ip, browser = client_ip_from_scope(self.scope), browser_id_from_scope(self.scope)
+        refusal = await in_db_thread(_room_code_refusal)(code=self.room_code, ip=ip, browser=browser, token=token)
         if refusal is not None:
             error, close_code = refusal
             await self._send_json({"type": "error", **error.envelope()})
             await self._close(close_code)
             return
-        token = tokens_from_scope(self.scope).get(self.room_code) if self.scope.get("browser_origin_verified") else None
         if token:
             await self._authenticate(token)
         else:
@@ -434,11 +436,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
 assert RoomConsumer.room_state.__name__ == STATE_MESSAGE_TYPE.replace(".", "_")
 
 
-def _room_code_refusal(*, code: str, ip: str) -> tuple[GameBuddiesError, int] | None:
+def _room_code_refusal(*, code: str, ip: str, browser: str, token: str | None) -> tuple[GameBuddiesError, int] | None:
     """Why a socket for `code` is refused (rate limit, unknown or closed room), or None."""
     try:
-        with code_lookup_guard(ip=ip):
-            room_get_live(code=code)
+        room_for_browser(code=code, ip=ip, browser=browser, seat_token=token)
     except RateLimitedError as exc:
         return exc, CLOSE_RATE_LIMITED
     except RoomNotFoundError as exc:

@@ -14,6 +14,7 @@ from .membership import (
     member_disconnect,
     member_kick,
     member_set_ready,
+    member_unblock,
     room_join,
     room_leave,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "member_heartbeat",
     "member_kick",
     "member_set_ready",
+    "member_unblock",
     "room_abandon",
     "room_close",
     "room_create",

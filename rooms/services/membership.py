@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from gamebuddies.actors import Actor, ActorKind
 from gamebuddies.errors import InvalidRoomStateError, PlayerNotFoundError, RoomFullError, ValidationError
+from players.blocks import kick_block_record, kick_blocks_lift
 from players.names import clean_display_name, ensure_name_free
 from players.services import player_create, session_issue, session_revoke_all
 
@@ -157,6 +158,7 @@ def member_kick(*, room: RoomRef, target_player_id, actor: Actor) -> RoomChange:
     locked, members, me, target = _host_acts_on(room, actor, target_player_id)
     if me is not None and target.player_id == me.player_id:
         raise ValidationError("Use leave to leave the room", field="playerId")
+    kick_block_record(player_id=target.player_id, room=locked)  # before _remove_member revokes the sessions
     fields = _remove_member(locked=locked, members=members, target=target)
     return commit_room_change(
         room=locked,
@@ -166,6 +168,18 @@ def member_kick(*, room: RoomRef, target_player_id, actor: Actor) -> RoomChange:
         changes={"playerId": str(target_player_id), "kickedPlayerId": str(target_player_id)},
         room_fields=fields,
     )
+
+
+@transaction.atomic
+def member_unblock(*, room: RoomRef, player_id, actor: Actor) -> int:
+    """The host (or staff) lets a kicked player's browser take a seat again before the block ends."""
+    require_staff_permission(actor, "rooms.kick_member")
+    locked = lock_room(room)
+    authorize_room(actor, locked)
+    me = acting_member(actor, lock_members(locked))
+    if actor.kind not in (ActorKind.STAFF, ActorKind.SYSTEM):
+        require_host(actor, me)
+    return kick_blocks_lift(player_id=player_id, room=locked)
 
 
 @transaction.atomic

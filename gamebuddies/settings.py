@@ -237,6 +237,10 @@ STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 SERVE_STATIC = env_bool("SERVE_STATIC", True)
+# Garbage collector tuning for server processes (gamebuddies/asgi.py): objects alive after
+# start-up are frozen out of collections, and the youngest generation is collected less often.
+GC_TUNING = env_bool("GC_TUNING", True)
+GC_GEN0_THRESHOLD = env_int("GC_GEN0_THRESHOLD", 20_000)
 
 # --- Internationalisation ---------------------------------------------------
 LANGUAGE_CODE = "en-us"

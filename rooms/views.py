@@ -137,7 +137,31 @@ def _take_seat(request, room: Room, form, rerender):
 # -- pages -------------------------------------------------------------------------
 @require_GET
 def home(request):
+    if request.GET.get("rejoin"):
+        return _rejoin(request, request.GET["rejoin"])
     return _home(request)
+
+
+def _rejoin(request, code: str):
+    """The original GameBuddies' return link, `/?rejoin=<CODE>&name=<NAME>&fromGame=true`:
+    the player's seat back (by cookie, else by name just after the game), then the lobby."""
+    from gameapi.compat.services import rejoin  # the original's rule lives with the compat layer
+
+    room, error_page = _lookup_or_page(request, code)
+    if error_page:
+        return error_page
+    seat = rejoin(
+        room=room,
+        name=request.GET.get("name", ""),
+        cookie_token=cookies.tokens_from_request(request).get(room.room_code),
+        from_game=request.GET.get("fromGame") == "true",
+    )
+    if seat is None:
+        return redirect("rooms:join_link", code=room.room_code)
+    response = redirect("rooms:lobby", code=room.room_code)
+    if seat.new_token:
+        cookies.remember(request, response, room_code=room.room_code, token=seat.token)
+    return response
 
 
 @require_POST
@@ -260,6 +284,8 @@ def play(request, code: str):
         session_token=token,
         role=member.role,
         return_url=_absolute(request, reverse("rooms:lobby", kwargs={"code": room.room_code})),
+        player_name=member.player.display_name,
+        game_type=room.current_game_id,
     )
     return redirect(url)
 

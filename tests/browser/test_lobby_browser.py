@@ -69,7 +69,7 @@ def test_create_join_ready_start_and_return_with_no_csp_violation(visitors, laun
     start.click()
 
     # Both land on the game's launch URL with their own parameters.
-    for visitor, role in ((host, "host"), (guest, "player")):
+    for visitor, role in ((host, "gm"), (guest, "player")):  # `gm`: the original GameBuddies' host role
         visitor.page.wait_for_url(lambda url: url.startswith(f"{live_server_url}/healthz"))
         params = {k: v[0] for k, v in parse_qs(urlsplit(visitor.page.url).query).items()}
         assert params["from"] == "catalog"

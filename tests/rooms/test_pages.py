@@ -262,7 +262,7 @@ def test_play_redirects_each_player_to_the_launch_url_with_their_own_parameters(
     host_actor = Actor.player(player_id=members["Maya"].player_id, room_id=room.pk)
     services.game_select(room=room, game_slug="quiz", settings={"rounds": 2}, actor=host_actor)
     services.game_start(room=room, actor=host_actor)
-    for client, name, role in ((host_client, "Maya", "host"), (guest_client, "Jonas", "player")):
+    for client, name, role in ((host_client, "Maya", "gm"), (guest_client, "Jonas", "player")):
         response = client.get(f"/rooms/{room.room_code}/play")
         assert response.status_code == 302
         url = urlsplit(response["Location"])
@@ -275,6 +275,12 @@ def test_play_redirects_each_player_to_the_launch_url_with_their_own_parameters(
             "sessionToken": token,
             "role": role,
             "returnUrl": f"http://testserver/rooms/{room.room_code}/",
+            # What games written for the original GameBuddies read (issue 20, rooms/launch.py).
+            "session": token,
+            "room": room.room_code,
+            "name": name,
+            "isHost": "true" if role == "gm" else "false",
+            "gameType": "quiz",
         }
 
 
@@ -307,6 +313,9 @@ def test_launch_url_keeps_the_games_own_query_and_replaces_launch_parameters():
         "sessionToken": ["gbs_x"],
         "role": ["player"],
         "returnUrl": ["https://gb.example/rooms/ABCDEF/"],
+        "session": ["gbs_x"],
+        "room": ["ABCDEF"],
+        "isHost": ["false"],
     }
     assert build_launch_url(
         "/games/quiz/", room_code="A", player_id="p", session_token="t", role="host", return_url="/r"

@@ -213,3 +213,14 @@ def browser_code_lookup_guard(*, ip: str, browser: str):
         if refusals:
             raise max(refusals, key=lambda e: e.retry_after) from None
         raise
+
+
+# -- room socket connects (issue 18 #4) ---------------------------------------------------
+def socket_connect_from_ip(*, ip: str) -> None:
+    """Count a socket handshake from this IP; RateLimitedError past WS_CONNECT_RATE_PER_IP."""
+    hit(group="ws-connect-ip", value=ip, rate=settings.WS_CONNECT_RATE_PER_IP)
+
+
+def socket_connect_for_seat(*, room_id, player_id) -> None:
+    """Count a socket seating this player; RateLimitedError past WS_CONNECT_RATE_PER_SEAT."""
+    hit(group="ws-connect-seat", value=f"{room_id}:{player_id}", rate=settings.WS_CONNECT_RATE_PER_SEAT)

@@ -7,8 +7,10 @@ Per-connection state is kept to a few attributes so idle sockets stay cheap.
 
 Close codes: 4401 not authenticated (no valid session, or no `auth` within the
 timeout), 4403 session for another room, 4003 seat removed (kicked or left), 4404
-unknown room code, 4410 room closed, 4429 rate limited (message flood or code
-guessing), 4009 message too large (Uvicorn's --ws-max-size closes with 1009 first),
+unknown room code, 4410 room closed, 4429 rate limited (message flood, code
+guessing, or too many connects from the IP or for the seat), 4409 superseded (the seat
+opened more than WS_MAX_SOCKETS_PER_SEAT sockets; this was the oldest: do not reconnect),
+4009 message too large (Uvicorn's --ws-max-size closes with 1009 first),
 4503 PostgreSQL or Redis briefly unavailable while seating the socket (reconnect later).
 """
 
@@ -38,7 +40,12 @@ from gamebuddies.errors import (
 )
 from gamebuddies.logging import log_context
 from gamebuddies.outages import outage_cause
-from gamebuddies.ratelimits import browser_id_from_scope, client_ip_from_scope
+from gamebuddies.ratelimits import (
+    browser_id_from_scope,
+    client_ip_from_scope,
+    socket_connect_for_seat,
+    socket_connect_from_ip,
+)
 from gamebuddies.validation import loads_json
 from players.cookies import tokens_from_scope
 from players.selectors import session_get_active
@@ -49,6 +56,7 @@ from .lookup import room_for_browser
 from .models import Location
 from .protocol import parse_client_message
 from .selectors import normalize_room_code, room_get, room_state_update_json
+from .services.sockets import SocketSeated, socket_closed, socket_disconnect_after_grace, socket_seat
 from .services.status import presence_touch
 
 logger = logging.getLogger(__name__)
@@ -72,6 +80,7 @@ CLOSE_ROOM_CLOSED = 4410
 CLOSE_RATE_LIMITED = 4429
 CLOSE_TOO_LARGE = 4009  # 1009 where the server can send it; Daphne only allows 1000/3000-4999
 CLOSE_UNAVAILABLE = 4503  # the client's usual reconnect (with backoff, then sync) is the answer
+CLOSE_SUPERSEDED = 4409  # the seat opened more sockets than allowed and this was the oldest: do not reconnect
 # How long a snapshot that overtook an earlier one (published by another worker) waits for it.
 REORDER_WAIT_SECONDS = 0.05
 
@@ -184,20 +193,28 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.group = session.room.group_name
         await self.channel_layer.group_add(self.group, self.channel_name)
         try:
-            change = await in_db_thread(services.member_connect)(
-                room=session.room_id,
+            seated = await in_db_thread(_seat_socket)(
+                room_id=session.room_id,
                 player_id=session.player_id,
                 channel_name=self.channel_name,
                 actor=actor,
                 location=self.location,
             )
+        except RateLimitedError as exc:  # this seat reconnects too often
+            await self._send_json({"type": "error", **exc.envelope()})
+            await self._close(CLOSE_RATE_LIMITED)
+            return None
         except GameBuddiesError:  # e.g. the seat was removed a moment ago
             await self._close(CLOSE_FORBIDDEN)
             return None
         self.room_id, self.player_id, self.actor = session.room_id, session.player_id, actor
-        self.member_pk = change.member(self.player_id).pk
+        self.member_pk = seated.member_pk
         metrics.websocket_connections.inc()
-        return change.version
+        for channel in seated.evicted:  # past WS_MAX_SOCKETS_PER_SEAT: the oldest go
+            await self.channel_layer.send(channel, {"type": "seat.superseded"})
+        if seated.quiet:  # another tab or a quick reconnect: nothing was broadcast, so sync this one
+            return await self.on_sync({})
+        return seated.version
 
     async def disconnect(self, code):
         timer = getattr(self, "_auth_timer", None)
@@ -212,19 +229,20 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if self.player_id is None:
             return
         metrics.websocket_connections.dec()
+        if self.seat_removed:
+            return
+        seat = {"room_id": self.room_id, "player_id": self.player_id, "channel_name": self.channel_name}
+        await in_db_thread(socket_closed)(**seat)
         # A game page's socket closing says nothing about the lobby seat (the game may have just
         # ended and sent everyone back); in-game presence is the heartbeats' and the sweep's job.
-        if self.seat_removed or self.location == Location.GAME:
+        if self.location == Location.GAME:
             return
-        try:
-            await in_db_thread(services.member_disconnect)(
-                room=self.room_id,
-                player_id=self.player_id,
-                channel_name=self.channel_name,
-                actor=self.actor,
-            )
-        except GameBuddiesError:
-            pass  # the room is gone or the seat was removed: nothing to mark
+        # Marked disconnected only if no socket of the seat is open after the grace (issue 18 #4).
+        await _disconnect_after_grace(**seat, actor=self.actor)
+
+    async def seat_superseded(self, event):
+        """A newer socket of this seat pushed this, the oldest, past WS_MAX_SOCKETS_PER_SEAT."""
+        await self._close(CLOSE_SUPERSEDED)
 
     async def dispatch(self, message):
         """Channels' dispatch without its per-message `aclose_old_connections()`.
@@ -439,6 +457,7 @@ assert RoomConsumer.room_state.__name__ == STATE_MESSAGE_TYPE.replace(".", "_")
 def _room_code_refusal(*, code: str, ip: str, browser: str, token: str | None) -> tuple[GameBuddiesError, int] | None:
     """Why a socket for `code` is refused (rate limit, unknown or closed room), or None."""
     try:
+        socket_connect_from_ip(ip=ip)
         room_for_browser(code=code, ip=ip, browser=browser, seat_token=token)
     except RateLimitedError as exc:
         return exc, CLOSE_RATE_LIMITED
@@ -447,6 +466,37 @@ def _room_code_refusal(*, code: str, ip: str, browser: str, token: str | None) -
     except RoomClosedError as exc:
         return exc, CLOSE_ROOM_CLOSED
     return None
+
+
+def _seat_socket(*, room_id, player_id, **seat) -> SocketSeated:
+    socket_connect_for_seat(room_id=room_id, player_id=player_id)
+    return socket_seat(room_id=room_id, player_id=player_id, **seat)
+
+
+_pending_disconnects: set = set()  # strong references: the loop keeps only weak ones to tasks
+
+
+async def _disconnect_after_grace(**seat) -> None:
+    async def apply():
+        try:
+            await in_db_thread(socket_disconnect_after_grace)(**seat)
+        except GameBuddiesError:
+            pass  # the room is gone or the seat was removed: nothing to mark
+        except Exception as exc:
+            if outage_cause(exc) is None:
+                raise
+            logger.warning("seat disconnect not applied (outage); the presence sweep will")
+
+    def start():
+        task = asyncio.ensure_future(apply())
+        _pending_disconnects.add(task)
+        task.add_done_callback(_pending_disconnects.discard)
+
+    grace = settings.WS_DISCONNECT_GRACE_SECONDS
+    if grace > 0:
+        asyncio.get_running_loop().call_later(grace, start)
+    else:
+        await apply()
 
 
 def _query_flag(scope, name) -> str | None:

@@ -349,6 +349,7 @@ async def test_stale_expected_version_is_a_conflict_carrying_the_current_state()
 
 
 async def test_a_flooding_client_is_told_rate_limited_and_disconnected(settings):
+    settings.WS_DISCONNECT_GRACE_SECONDS = 0  # the seat is marked at once (no reconnect grace)
     settings.WS_MESSAGE_BURST = 5
     settings.WS_MESSAGES_PER_SECOND = 0.5
     room, seats = await make_room_async()
@@ -362,7 +363,8 @@ async def test_a_flooding_client_is_told_rate_limited_and_disconnected(settings)
     assert not (await member(seats[0])).is_connected
 
 
-async def test_oversized_message_closes_the_socket_and_changes_nothing():
+async def test_oversized_message_closes_the_socket_and_changes_nothing(settings):
+    settings.WS_DISCONNECT_GRACE_SECONDS = 0  # the seat is marked at once (no reconnect grace)
     room, seats = await make_room_async(players=2)
     tab = await browser(seats[1])
     before = await room_version(room)
@@ -376,7 +378,8 @@ async def test_oversized_message_closes_the_socket_and_changes_nothing():
 
 
 # -- presence ---------------------------------------------------------------------------
-async def test_closing_the_socket_marks_the_player_disconnected_and_reconnecting_brings_them_back():
+async def test_closing_the_socket_marks_the_player_disconnected_and_reconnecting_brings_them_back(settings):
+    settings.WS_DISCONNECT_GRACE_SECONDS = 0.5  # the seat is marked once this grace has passed
     room, seats = await make_room_async(players=2)
     host = await browser(seats[0])
     guest = await browser(seats[1])

@@ -12,12 +12,20 @@ dropped), and connect and read timeouts, so a hung Redis fails a publish instead
 blocking it. Broadcasts that still fail are dropped and counted by rooms/broadcast.py;
 clients catch up through the version gap and `sync`. Sockets that try to join a group
 while Redis is down are closed with 1013 (try again later) by rooms/consumers.py.
+
+Every socket also has its own channel, and channels_redis gives each one an `asyncio.Queue`
+(three deques, about 3.3 KB) for messages that almost never wait there: here it is a
+`ChannelInbox` that holds nothing while the socket is idle (docs/performance.md, idle sockets).
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections import deque
+
 import redis.exceptions
-from channels_redis.pubsub import RedisPubSubChannelLayer
+from channels_redis.pubsub import RedisPubSubChannelLayer, RedisPubSubLoopLayer
+from channels_redis.utils import _wrap_close
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
@@ -39,6 +47,63 @@ def resilient_host(host) -> dict:
     return {**CONNECTION_OPTIONS, "retry": Retry(NoBackoff(), 1), **entry}
 
 
+class ChannelInbox:
+    """The part of `asyncio.Queue` a channel uses (`put_nowait`, `get`), for one reader.
+
+    Empty, it is two slots; the deque exists only while messages wait.
+    """
+
+    __slots__ = ("_items", "_waiter")
+
+    def __init__(self) -> None:
+        self._items: deque | None = None
+        self._waiter: asyncio.Future | None = None
+
+    def put_nowait(self, item) -> None:
+        if self._items is None:
+            self._items = deque()
+        self._items.append(item)
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def qsize(self) -> int:
+        return len(self._items) if self._items else 0
+
+    def empty(self) -> bool:
+        return not self._items
+
+    async def get(self):
+        while not self._items:
+            if self._waiter is not None:
+                raise RuntimeError("a channel has one reader")
+            waiter = self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await waiter
+            finally:
+                self._waiter = None
+        item = self._items.popleft()
+        if not self._items:
+            self._items = None
+        return item
+
+
+class _LoopLayer(RedisPubSubLoopLayer):
+    async def _subscribe_to_channel(self, channel):
+        # channels_redis 4.3's body, with the lighter inbox in place of asyncio.Queue.
+        self.channels[channel] = ChannelInbox()
+        await self._get_shard(channel).subscribe(channel)
+
+
 class ResilientRedisPubSubChannelLayer(RedisPubSubChannelLayer):
     def __init__(self, *args, hosts=None, **kwargs):
         super().__init__(*args, hosts=[resilient_host(host) for host in hosts or ["redis://localhost:6379"]], **kwargs)
+
+    def _get_layer(self):
+        # channels_redis 4.3's per-loop layer cache (pinned in requirements.txt), building _LoopLayer.
+        loop = asyncio.get_running_loop()
+        layer = self._layers.get(loop)
+        if layer is None:
+            layer = self._layers[loop] = _LoopLayer(*self._args, **self._kwargs, channel_layer=self)
+            _wrap_close(self, loop)
+        return layer

@@ -16,4 +16,5 @@ urlpatterns = [
     re_path(rf"^rooms/{CODE}/play$", views.play, name="play"),
     re_path(rf"^rooms/{CODE}/leave$", views.leave, name="leave"),
     re_path(rf"^rooms/{CODE}/claim$", views.claim, name="claim"),
+    re_path(rf"^rooms/{CODE}/unblock$", views.unblock, name="unblock"),
 ]

@@ -2,10 +2,13 @@
 
 Thin views: parse a form, call a service or selector, render. Every state change is a
 POST (CSRF-protected); GETs only read. Every room-code lookup goes through
-`_find_room`, which applies the per-IP code-guessing limit before touching the database.
+`_find_room`, which applies the browser's code-guessing limit (and its IP's backstop) before
+touching the database, except for a room the browser already holds a seat in.
 """
 
 from __future__ import annotations
+
+import uuid
 
 from django.conf import settings
 from django.contrib import messages
@@ -23,16 +26,18 @@ from gamebuddies.errors import (
     RoomFullError,
     RoomNotFoundError,
 )
-from gamebuddies.ratelimits import client_ip, code_lookup_guard, hit
+from gamebuddies.ratelimits import browser_id_from_request, client_ip, hit
 from players import cookies
+from players.blocks import kick_block_check
 from players.claims import ClaimInvalidError, claim_peek, claim_redeem
 from players.selectors import session_get_active
 
 from . import services
 from .forms import CreateRoomForm, JoinByLinkForm, JoinRoomForm
 from .launch import build_launch_url
+from .lookup import room_for_browser
 from .models import MemberRole, Room, RoomStatus
-from .selectors import game_list_active, member_get, room_get_live, room_snapshot
+from .selectors import game_list_active, member_get, normalize_room_code, room_snapshot
 
 # Anyone may open a room or take a seat from the pages: that is the product. The seat's
 # own session token, not this actor, is what later authorises the player's actions.
@@ -41,9 +46,13 @@ PAGE_ACTOR = Actor.visitor(label="lobby-pages")
 
 # -- helpers ---------------------------------------------------------------------
 def _find_room(request, code: str) -> Room:
-    """The live room for `code`, counting unknown codes against the client's IP."""
-    with code_lookup_guard(ip=client_ip(request)):
-        return room_get_live(code=code)
+    """The live room for `code`, counting unknown codes against the browser and its IP."""
+    return room_for_browser(
+        code=code,
+        ip=client_ip(request),
+        browser=browser_id_from_request(request),
+        seat_token=cookies.tokens_from_request(request).get(normalize_room_code(code)),
+    )
 
 
 def _missing_message(code: str, error: GameBuddiesError) -> str:
@@ -118,6 +127,12 @@ def _take_seat(request, room: Room, form, rerender):
         return redirect("rooms:lobby", code=room.room_code)  # already seated: same seat back
     role = MemberRole.SPECTATOR if form.cleaned_data.get("spectate") else MemberRole.PLAYER
     try:
+        # A party on one Wi-Fi never reaches this; a script filling rooms does (issue 18 #11).
+        hit(group="room-join", value=client_ip(request), rate=settings.ROOM_JOIN_RATE)
+    except RateLimitedError as exc:
+        return _too_many(request, exc)
+    try:
+        kick_block_check(room=room, held_token=cookies.tokens_from_request(request).get(room.room_code))
         seat = services.room_join(room=room, display_name=form.cleaned_data["name"], actor=PAGE_ACTOR, role=role)
     except RoomFullError:
         message = "This room is full. You can still join as a spectator and watch."
@@ -346,3 +361,24 @@ def claim(request, code: str):
     response = redirect("rooms:lobby", code=room.room_code)
     cookies.remember(request, response, room_code=room.room_code, token=issued.token)
     return response
+
+
+@require_POST
+def unblock(request, code: str):
+    """The host lets a player they removed back in before the block ends (`playerId` posted)."""
+    room, error_page = _lookup_or_page(request, code)
+    if error_page:
+        return error_page
+    _session, member = _my_seat(request, room)
+    if member is None:
+        return redirect("rooms:join_link", code=room.room_code)
+    try:
+        player_id = uuid.UUID(request.POST.get("playerId", ""))
+        services.member_unblock(
+            room=room, player_id=player_id, actor=Actor.player(player_id=member.player_id, room_id=room.pk)
+        )
+    except ValueError:
+        messages.error(request, "That is not a player of this room.")
+    except GameBuddiesError as exc:
+        messages.error(request, exc.message)
+    return redirect("rooms:lobby", code=room.room_code)

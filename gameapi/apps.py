@@ -16,15 +16,17 @@ class GameApiConfig(AppConfig):
             ROOM_CHANGE_HOOKS.append(record_room_change)
             ROOM_CHANGE_HOOK_PROBES.append(room_has_endpoints)
 
-        # A saved key must not be served from the authentication cache in its old form.
+        # A saved key must not be served from the authentication cache in its old form: its
+        # copies are forgotten at once and again after commit (a request reading the row
+        # before the commit could have cached the old one meanwhile).
+        from django.db import transaction
         from django.db.models.signals import post_save
 
         from .models import ApiKey
         from .selectors import forget_cached_key
 
-        post_save.connect(
-            lambda sender, instance, **kwargs: forget_cached_key(instance),
-            sender=ApiKey,
-            weak=False,
-            dispatch_uid="gameapi.forget_cached_key",
-        )
+        def forget(sender, instance, **kwargs):
+            forget_cached_key(instance)
+            transaction.on_commit(lambda: forget_cached_key(instance))
+
+        post_save.connect(forget, sender=ApiKey, weak=False, dispatch_uid="gameapi.forget_cached_key")

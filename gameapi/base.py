@@ -13,10 +13,12 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.db import transaction
 from django.template.response import SimpleTemplateResponse
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.views import APIView
 
+from gamebuddies.db_resilience import count_once
 from gamebuddies.errors import (
     GameBuddiesError,
     PayloadTooLargeError,
@@ -101,6 +103,7 @@ class GameApiView(RequestLogMixin, APIView):
     # -- request pipeline --------------------------------------------------------
     def dispatch(self, request, *args, **kwargs):
         self._guard: idempotency.Guard | None = None
+        self._recording = False
         return super().dispatch(request, *args, **kwargs)
 
     def get_exception_handler(self):
@@ -124,8 +127,35 @@ class GameApiView(RequestLogMixin, APIView):
             header=request._request.headers.get(idempotency.HEADER),
         )
         tier = self.rate_tiers.get(request.method)
-        if tier:
+        # A request run again after a lost connection (DatabaseRetryMiddleware) counts once.
+        if tier and count_once(("gameapi", api_key.pk, tier, self.rate_subject())):
             throttles.enforce(api_key=api_key, tier=tier, subject=self.rate_subject())
+        if self._guard is not None and self._guard.idempotency_key:
+            name = request.method.lower()
+            setattr(self, name, self._recorded(getattr(self, name)))
+
+    def _recorded(self, handler):
+        """The handler in one transaction with its answer's durable record (exactly-once through
+        a lost COMMIT, gameapi/idempotency_store.py); the Redis record once it committed."""
+
+        def run(request, *args, **kwargs):
+            self._recording = True
+            try:
+                with transaction.atomic():
+                    response = self.finalize_response(request, handler(request, *args, **kwargs), *args, **kwargs)
+                    idempotency.save_durable(
+                        self._guard,
+                        status=response.status_code,
+                        body=response.content,
+                        content_type=response.get("Content-Type", "application/json"),
+                    )
+            finally:
+                self._recording = False  # failed: DRF's error answer finishes the guard
+            self._guard.finish(response)
+            self._guard = None  # finished: not again when DRF finalizes the response
+            return response
+
+        return run
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -139,7 +169,7 @@ class GameApiView(RequestLogMixin, APIView):
             response["WWW-Authenticate"] = ApiKeyAuthentication().authenticate_header(request)
         # Answers can hold session tokens and live state: no cache may keep them.
         response["Cache-Control"] = "no-store"
-        if self._guard is not None:
+        if self._guard is not None and not self._recording:  # a recorded answer is kept after commit
             self._guard.finish(response)
         return response
 

@@ -11,6 +11,11 @@ Records live in the shared cache, keyed by API key id and a hash of the client's
 `cache.add` (SET NX on Redis) decides atomically who runs first. Stored bodies can hold
 session tokens, so they are encrypted with a key derived from the caller's raw API key,
 which the server never stores: the cache alone cannot reveal them.
+
+With the header, the answer of a change is also recorded in PostgreSQL in the same
+transaction as the change (gameapi/idempotency_store.py), and a request that finds no
+record in Redis looks there before it runs: a retry after a connection lost during COMMIT
+replays the original answer if the change committed and applies it, once, if it did not.
 """
 
 from __future__ import annotations
@@ -22,16 +27,19 @@ import logging
 import os
 from dataclasses import dataclass
 
+import orjson
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.core.cache import cache
+from django.db import transaction
 from django.http import HttpResponse
 
 from gamebuddies import metrics
 from gamebuddies.errors import DuplicateRequestError, IdempotencyKeyReusedError, ValidationError
 from gamebuddies.validation import loads_json
+from rooms.services.fast_status import AlreadyApplied, IdempotentWrite
 
-from . import conf
+from . import conf, idempotency_store
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +80,17 @@ class Guard:
     fingerprint: str
     idempotency_key: str | None
     raw_api_key: str
+    api_key_id: int = 0
+    key_hash: str = ""  # SHA-256 of the Idempotency-Key: the durable record's key
+    # Set when the slot must be freed whatever the answer (the key belongs to another request).
+    discard: bool = False
+
+    def release(self) -> None:
+        """Free the slot without keeping an answer (the request did not finish)."""
+        try:
+            cache.delete(self.cache_key)
+        except Exception:  # the claim expires by itself (in-flight timeout)
+            logger.warning("idempotency slot not freed", exc_info=True)
 
     def finish(self, response: HttpResponse) -> None:
         try:
@@ -87,18 +106,26 @@ class Guard:
 
     def record_for(self, *, status: int, content_type: str, body: bytes) -> dict | None:
         """What to keep for this answer: the sealed record, or None to free the slot."""
-        if not self.idempotency_key or not _should_store(status, body):
+        if self.discard or not self.idempotency_key or not _should_store(status, body):
             return None
-        return self._seal(status=status, content_type=content_type, body=body)
+        return {"state": _DONE, "fp": self.fingerprint, "blob": self.seal(status, content_type, body)}
 
-    def _seal(self, *, status: int, content_type: str, body: bytes) -> dict:
+    def seal(self, status: int, content_type: str, body: bytes) -> bytes:
+        """The answer encrypted for this API key and Idempotency-Key (nonce + ciphertext)."""
         plain = json.dumps({"status": status, "type": content_type, "body": body.decode()}).encode()
         nonce = os.urandom(12)
         sealed = _cipher(self.raw_api_key, self.idempotency_key).encrypt(nonce, plain, self.fingerprint.encode())
-        return {"state": _DONE, "fp": self.fingerprint, "blob": nonce + sealed}
+        return nonce + sealed
 
     def replay(self, record: dict) -> HttpResponse | None:
-        blob = record.get("blob") or b""
+        return self.open(record.get("blob") or b"")
+
+    def open(self, blob: bytes, *, event_id: int | None = None) -> HttpResponse | None:
+        """The stored answer as a replayed response; None if it cannot be decrypted.
+
+        `event_id`: a durable record of the lean status path, whose answer was sealed before
+        the event it reports existed, carries the event's id separately (its `updateId`).
+        """
         try:
             plain = _cipher(self.raw_api_key, self.idempotency_key).decrypt(
                 blob[:12], blob[12:], self.fingerprint.encode()
@@ -106,7 +133,12 @@ class Guard:
         except (InvalidTag, ValueError):
             return None
         stored = json.loads(plain)
-        response = HttpResponse(stored["body"], status=stored["status"], content_type=stored["type"])
+        body = stored["body"]
+        if event_id is not None:
+            answer = orjson.loads(body)
+            answer["updateId"] = str(event_id)
+            body = orjson.dumps(answer)  # as the lean path wrote the original
+        response = HttpResponse(body, status=stored["status"], content_type=stored["type"])
         response[REPLAYED_HEADER] = "true"
         return response
 
@@ -139,9 +171,11 @@ def new_guard(
     fingerprint = _fingerprint(method, path, body)
     if idempotency_key:
         digest = hashlib.sha256(idempotency_key.encode()).hexdigest()
-        guard = Guard(f"gameapi:idem:{api_key_id}:{digest}", fingerprint, idempotency_key, raw_api_key)
+        guard = Guard(
+            f"gameapi:idem:{api_key_id}:{digest}", fingerprint, idempotency_key, raw_api_key, api_key_id, digest
+        )
         return guard, conf.in_flight_seconds()
-    guard = Guard(f"gameapi:dedup:{api_key_id}:{fingerprint}", fingerprint, None, raw_api_key)
+    guard = Guard(f"gameapi:dedup:{api_key_id}:{fingerprint}", fingerprint, None, raw_api_key, api_key_id)
     return guard, conf.dedup_seconds()
 
 
@@ -180,8 +214,105 @@ def begin(
             logger.warning("request deduplication unavailable", exc_info=True)
             return None
         if claimed:
+            if guard.idempotency_key:
+                _answer_from_durable_record(guard)
             return guard
         record = cache.get(guard.cache_key)
         if record is not None:
             raise_for_existing(guard, record)
     raise DuplicateRequestError()
+
+
+# -- the durable record (PostgreSQL) ---------------------------------------------------------------
+def wants_durable_record(method: str, header: str | None) -> bool:
+    """Does this request's answer go into PostgreSQL with its change (an Idempotency-Key write)?"""
+    return method in GUARDED_METHODS and bool(header)
+
+
+def replay_durable(guard: Guard, stored: idempotency_store.Stored) -> None:
+    """Answer from a durable record: raise Replay, or IdempotencyKeyReusedError for another request."""
+    response = None
+    if stored.fingerprint == guard.fingerprint:
+        response = guard.open(stored.response, event_id=stored.event_id)
+    if response is None:
+        guard.discard = True  # the key is another request's: keep nothing under it for this one
+        raise IdempotencyKeyReusedError()
+    metrics.idempotent_replays.inc()
+    raise Replay(response)
+
+
+def _answer_from_durable_record(guard: Guard) -> None:
+    """Redis had no record (never stored after a 503, or lost in a restart): ask PostgreSQL.
+
+    Holding the claim: a replay is kept in Redis for the next retry; anything else frees it.
+    """
+    try:
+        stored = idempotency_store.find(api_key_id=guard.api_key_id, key_hash=guard.key_hash)
+        if stored is not None:
+            replay_durable(guard, stored)
+    except Replay as replay:
+        guard.finish(replay.response)
+        raise
+    except BaseException:
+        guard.release()
+        raise
+
+
+def save_durable(guard: Guard, *, status: int, body: bytes, content_type: str = "application/json") -> None:
+    """Record the answer of a change in the caller's transaction (2xx answers only)."""
+    if not guard.idempotency_key or not 200 <= status < 300 or len(body) > idempotency_store.MAX_RESPONSE_BYTES:
+        return
+    idempotency_store.save(
+        api_key_id=guard.api_key_id,
+        key_hash=guard.key_hash,
+        fingerprint=guard.fingerprint,
+        status=status,
+        response=guard.seal(status, content_type, body),
+    )
+
+
+def run_recorded(guard: Guard, operation):
+    """Run a synchronous operation returning a JSON body, with its durable record in its transaction.
+
+    For the lean path's ORM operations (bulk status, game end, session validation): a record
+    already there is replayed instead of running the operation again.
+    """
+    with transaction.atomic():
+        stored = idempotency_store.find(api_key_id=guard.api_key_id, key_hash=guard.key_hash)
+        if stored is not None:
+            replay_durable(guard, stored)
+        body = operation()
+        save_durable(guard, status=200, body=orjson.dumps(body))
+    return body
+
+
+def durable_write(guard: Guard, answer) -> IdempotentWrite | None:
+    """The lean status path's durable record: written by the change's own statement.
+
+    `answer(room_version, member)`: the body the change will be answered with, whose
+    `updateId` is filled in from the stored event id on replay.
+    """
+    if not guard.idempotency_key:
+        return None
+    ids = {"api_key_id": guard.api_key_id, "key_hash": guard.key_hash}
+
+    def seal(room_version: int, member) -> bytes:
+        return guard.seal(200, "application/json", orjson.dumps(answer(room_version, member)))
+
+    def save(response: bytes, event_id: int) -> None:
+        idempotency_store.save(**ids, fingerprint=guard.fingerprint, status=200, response=response, event_id=event_id)
+
+    return IdempotentWrite(
+        table=idempotency_store.TABLE,
+        fingerprint=guard.fingerprint,
+        seal=seal,
+        find=lambda: idempotency_store.find(**ids),
+        save=save,
+        **ids,
+    )
+
+
+def replay_applied(guard: Guard, applied: AlreadyApplied) -> None:
+    """The lean status path found this key's record: replay it (or refuse another request's key)."""
+    replay_durable(guard, idempotency_store.Stored(applied.fingerprint, applied.response, applied.event_id))
+

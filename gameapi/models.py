@@ -75,5 +75,41 @@ class ApiRequest(models.Model):
         return f"{self.method} {self.path} {self.status_code}"
 
 
+
+class IdempotencyRecord(models.Model):
+    """The durable half of an Idempotency-Key (gameapi/idempotency_store.py).
+
+    Written in the same transaction as the change it answers, so a retry after a
+    connection lost during COMMIT finds it exactly when the change committed. Redis keeps
+    the in-flight claim and the fast replay; this row is what survives an unknown outcome
+    or a Redis restart. The answer is sealed like the Redis record (AES-GCM under a key
+    derived from the caller's raw API key): the table alone cannot reveal session tokens.
+    Kept for the idempotency window, then deleted by the retention sweep (gameapi/retention.py).
+    """
+
+    # No index of its own: the unique constraint below leads with it.
+    api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="+", db_index=False)
+    key_hash = models.CharField(max_length=64, help_text="SHA-256 of the client's Idempotency-Key.")
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of method, path and canonical body.")
+    status_code = models.PositiveSmallIntegerField()
+    response = models.BinaryField(help_text="The sealed answer (status, content type, body).")
+    # The lean status path seals its answer before the statement that writes the event runs;
+    # the event's id is stored here and put into the answer's updateId on replay.
+    event_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "api_idempotency_records"
+        verbose_name = "idempotency record"
+        constraints = [
+            models.UniqueConstraint(fields=["api_key", "key_hash"], name="uniq_idempotency_record_key"),
+        ]
+        # The retention sweep deletes by age.
+        indexes = [models.Index(fields=["created_at"], name="idx_idempotency_created")]
+
+    def __str__(self) -> str:
+        return f"{self.api_key_id}:{self.key_hash[:12]} {self.status_code}"
+
+
 # Webhook models live in their own module; importing them here registers them with the app.
 from .webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint  # noqa: E402, F401

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hmac
 import logging
-import uuid
 from datetime import datetime
 
 from django.core.cache import cache
@@ -13,6 +12,8 @@ from django.utils import timezone
 
 from gamebuddies.errors import InvalidApiKeyError, NotFoundError, ValidationError
 
+from . import key_cache
+from .key_cache import key_cache_key, key_generation_key  # noqa: F401 - also the lean path's
 from .keys import KEY_PREFIX, hash_key, is_well_formed
 from .models import ApiKey, Scope
 
@@ -44,10 +45,6 @@ def webhook_key_choices() -> QuerySet[ApiKey]:
 
 
 KEY_CACHE_SECONDS = 60
-
-
-def key_cache_key(digest: str) -> str:
-    return f"gameapi:key:{digest}"
 
 
 def api_key_authenticate(*, raw_key: object) -> ApiKey:
@@ -95,18 +92,14 @@ def _remember_key(digest: str, key: ApiKey) -> None:
         logger.debug("API key cache unavailable", exc_info=True)
 
 
-def key_generation_key(api_key_id: int) -> str:
-    return f"gameapi:keygen:{api_key_id}"
-
-
 def forget_cached_key(key: ApiKey) -> None:
     """After a key changes (revoked, rotated): the next request reads it from the database.
 
     Processes that keep keys in memory (the lean path) see the new generation on their
-    next request for this key and reload it.
+    next request for this key and reload it. While Redis is away this is deferred, not
+    refused (gameapi/key_cache.py says why that is safe).
     """
-    cache.delete(key_cache_key(key.key_hash))
-    cache.set(key_generation_key(key.pk), uuid.uuid4().hex, None)
+    key_cache.forget(key.pk, key.key_hash)
 
 
 def api_key_get_by_prefix(*, prefix: str) -> ApiKey:

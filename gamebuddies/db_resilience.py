@@ -17,6 +17,8 @@
   key's last-used stamp are idempotent). Once a COMMIT was attempted the outcome may be
   unknown, so the request is not re-run; the client gets the 503 and retries (with its
   Idempotency-Key on the Game API).
+- A re-run is the same request, admitted once: rate-limit buckets its first run was counted
+  in are not counted again (`count_once`, used by the Game API's rate tiers).
 - Otherwise a PostgreSQL or Redis fault becomes 503 SERVICE_UNAVAILABLE with `retryable:
   true` and Retry-After: the JSON envelope under /api/, a plain page elsewhere.
 
@@ -30,6 +32,7 @@ from __future__ import annotations
 import logging
 import sys
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.core.exceptions import RequestDataTooBig
 from django.core.signals import got_request_exception
@@ -68,6 +71,14 @@ class DatabaseRetryMiddleware:
 
     def __call__(self, request):
         take_noted_outage()  # nothing carried over from an earlier request in this context
+        admissions = _Admissions()
+        token = _admissions.set(admissions)
+        try:
+            return self._serve(request, admissions)
+        finally:
+            _admissions.reset(token)
+
+    def _serve(self, request, admissions: _Admissions):
         replayable = _buffer_body(request)
         with _counting_commits() as commits:
             response = self.get_response(request)
@@ -80,6 +91,7 @@ class DatabaseRetryMiddleware:
                 "database connection lost before commit; running %s %s once more", request.method, request.path
             )
             _purge_dead_idle_connections()  # the same fault usually took the idle ones too
+            admissions.rerun()
             response = self.get_response(request)
             outage = take_noted_outage()
             if outage is None or response.status_code < 500:
@@ -98,6 +110,34 @@ class DatabaseRetryMiddleware:
 
 class _Commits:
     attempted = 0
+
+
+class _Admissions:
+    """The rate-limit buckets this request was counted in, so its re-run counts in them once."""
+
+    def __init__(self) -> None:
+        self.counted: set = set()
+        self.first_run: set = set()
+
+    def rerun(self) -> None:
+        self.first_run, self.counted = self.counted, set()
+
+
+_admissions: ContextVar[_Admissions | None] = ContextVar("gamebuddies_rate_admissions", default=None)
+
+
+def count_once(bucket) -> bool:
+    """Should this request be counted in `bucket`? False only for the re-run of a request whose
+    first run was already counted there: one request, one count, however often it runs."""
+    admissions = _admissions.get()
+    if admissions is None:
+        return True
+    if bucket in admissions.first_run:
+        admissions.first_run.discard(bucket)
+        admissions.counted.add(bucket)
+        return False
+    admissions.counted.add(bucket)
+    return True
 
 
 @contextmanager

@@ -57,6 +57,10 @@ unavailable = Counter("gamebuddies_unavailable_total", "Retryable 503 answers by
 fallback_limiter = Counter(
     "gamebuddies_fallback_limiter_total", "Rate-limit checks made by the per-process fallback while Redis is away"
 )
+key_invalidations_deferred = Counter(
+    "gamebuddies_key_invalidations_deferred_total",
+    "API key cache invalidations that could not reach Redis and were sent again once it was back",
+)
 
 # Labels of status_updates/state_conflicts by who asked (gamebuddies.actors.ActorKind values).
 _SOURCES = {"api_key": "api", "player": "socket", "staff": "admin", "system": "sweep", "visitor": "page"}

@@ -122,3 +122,11 @@ def take_noted_outage() -> BaseException | None:
     if exc is not None:
         _noted.set(None)
     return exc
+
+
+# Room broadcasts that cannot be handed to the channel layer (Redis away): rooms/broadcast.py
+# counts every one in gamebuddies_broadcasts_total{outcome="failed"}; this logs the outage once.
+broadcasts = Outage(
+    "Room broadcasts (channel layer)",
+    "snapshots are dropped and counted until it is back; clients catch up by version and sync",
+)

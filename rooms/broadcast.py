@@ -26,7 +26,7 @@ from concurrent.futures import Future
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from gamebuddies import metrics
+from gamebuddies import metrics, outages
 
 from .selectors import acache_room_state, cache_room_state
 
@@ -214,10 +214,11 @@ class RoomStateBroadcaster:
                 return True
             try:
                 await get_channel_layer().group_send(group, message)
-            except Exception:
-                logger.warning("broadcast of %s v%s failed; clients will resync", group, version, exc_info=True)
+            except Exception as exc:
+                outages.broadcasts.failed(exc)  # logged once per outage; each one counted:
                 metrics.broadcasts.labels("failed").inc()
                 return False
+            outages.broadcasts.recovered()
             slot.last_version = version
         metrics.broadcasts.labels("sent").inc()
         metrics.broadcast_handoff_seconds.observe(time.perf_counter() - started)

@@ -19,6 +19,7 @@ plain-HTTP request that Django would redirect) goes to Django untouched.
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
 import logging
 import re
@@ -351,6 +352,9 @@ async def _handle(request: _Request, receive) -> _Response:
         admission = await _admit(request, raw_body, raw_key, api_key)
     except guard.RedisUnavailable:
         # Redis is away: Django's path, whose limiters fall back to this process, takes the request.
+        # Key changes cannot bump generations meanwhile, so this process's key copies are
+        # dropped: after the outage every key is read from PostgreSQL again (gameapi/key_cache.py).
+        keys.forget_all()
         raise _HandOver(raw_body) from None
     request.claim = admission.claim
     api_key = request.api_key = await keys.confirm_generation(digest, api_key, admission.key_generation)
@@ -360,7 +364,7 @@ async def _handle(request: _Request, receive) -> _Response:
     data = _parse(route.serializer, raw_body, _header(scope, b"content-type"))
     actor = actor_for(api_key)
     if route.name == "session":  # no room code to look up
-        return _Response(200, await pg.run_orm(operations.session_validate, data=data, actor=actor))
+        return _Response(200, await _run_operation(request, operations.session_validate, data=data, actor=actor))
     admission.check_code_guessing()
     return await _code_lookup(request, _HANDLERS[route.name](request, api_key, data))
 
@@ -400,25 +404,41 @@ async def _code_lookup(request: _Request, coroutine):
 
 
 async def _status(request: _Request, api_key, data: dict) -> _Response:
-    result = await fast_status.update_player_status(
-        room_code=request.room_code,
-        player_id=request.player_id,
-        status=data["status"],
-        location=data.get("location"),
-        metadata=data.get("metadata"),
-        expected_version=data.get("expectedVersion"),
-        actor=actor_for(api_key),
-        reason=f"api: {api_key.service_name}"[:200],
-    )
+    timestamp = utc_now_iso()
+    wait = data["waitForBroadcast"]
+
+    def answer(event_id, version: int, member) -> dict:
+        return {
+            "success": True,
+            "updateId": "" if event_id is None else str(event_id),
+            "roomVersion": version,
+            "player": player_fields(member),
+            "timestamp": timestamp,
+        }
+
+    def recorded_answer(version: int, member) -> dict:
+        # A replay from the durable record follows a COMMIT whose outcome was unknown, so
+        # nobody saw the broadcast through: it is not reported as made.
+        return {**answer(None, version, member), **({"broadcast": {"broadcasted": False}} if wait else {})}
+
+    guard = request.claim.guard
+    try:
+        result = await fast_status.update_player_status(
+            room_code=request.room_code,
+            player_id=request.player_id,
+            status=data["status"],
+            location=data.get("location"),
+            metadata=data.get("metadata"),
+            expected_version=data.get("expectedVersion"),
+            actor=actor_for(api_key),
+            reason=f"api: {api_key.service_name}"[:200],
+            record=idempotency.durable_write(guard, recorded_answer),
+        )
+    except fast_status.AlreadyApplied as applied:
+        idempotency.replay_applied(guard, applied)
     request.snapshot_cache = result.snapshot_cache
-    body = {
-        "success": True,
-        "updateId": str(result.event_id),
-        "roomVersion": result.version,
-        "player": player_fields(result.member),
-        "timestamp": utc_now_iso(),
-    }
-    if data["waitForBroadcast"]:
+    body = answer(result.event_id, result.version, result.member)
+    if wait:
         body["broadcast"] = {"broadcasted": await result.ticket.wait_async(BROADCAST_WAIT_SECONDS)}
     return _Response(200, body)
 
@@ -437,10 +457,21 @@ def _on_a_thread(operation):
     never on the loop and never queued behind Django's one thread for synchronous views."""
 
     async def handle(request: _Request, api_key, data: dict) -> _Response:
-        body = await pg.run_orm(operation, room_code=request.room_code, data=data, actor=actor_for(api_key))
-        return _Response(200, body)
+        return _Response(
+            200,
+            await _run_operation(request, operation, room_code=request.room_code, data=data, actor=actor_for(api_key)),
+        )
 
     return handle
+
+
+async def _run_operation(request: _Request, operation, **kwargs) -> dict:
+    """An ORM operation on a worker thread; with an Idempotency-Key, its durable record is
+    written in its transaction (and a record already there is replayed)."""
+    guard = request.claim.guard
+    if not guard.idempotency_key:
+        return await pg.run_orm(operation, **kwargs)
+    return await pg.run_orm(idempotency.run_recorded, guard, functools.partial(operation, **kwargs))
 
 
 _HANDLERS = {

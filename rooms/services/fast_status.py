@@ -21,19 +21,26 @@ starts over, as the ORM path does.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import copy
+import functools
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
 from gamebuddies import aredis, metrics, pg
 from gamebuddies.actors import Actor
 from gamebuddies.errors import (
+    DuplicateRequestError,
     PlayerDisconnectedError,
     PlayerNotFoundError,
     RoomClosedError,
@@ -83,7 +90,7 @@ CODE_EXISTS_SQL = "SELECT EXISTS (SELECT 1 FROM rooms WHERE room_code = %(code)s
 # `guard`: under the optimistic read, the room row lock is taken here and the write applies
 # only if the room is still at the version the plan was made from (every change to a room
 # or its members raises that version); under the locked read it is already held.
-WRITE_STATUS_SQL = """
+_WRITE_CTES = """
 WITH guard AS (
   SELECT id FROM rooms WHERE id = %(room_id)s AND version = %(room_version)s FOR UPDATE
 ), m AS (
@@ -107,9 +114,22 @@ WITH guard AS (
   INSERT INTO room_events (room_id, player_id, event_type, event_data, room_version, created_at)
   SELECT %(room_id)s, %(player_id)s, 'player_status_changed', %(event_data)s, r.version, %(now)s FROM r
   RETURNING id
-)
+)"""
+_WRITE_RESULT = """
 SELECT (SELECT version FROM m), (SELECT version FROM r), (SELECT status FROM r), (SELECT id FROM e)
 """
+WRITE_STATUS_SQL = _WRITE_CTES + _WRITE_RESULT
+# With an Idempotency-Key, one more part of the same statement: the durable record, written
+# only if the change was (and at the versions its sealed answer reports).
+_RECORD_CTE = """, idem AS (
+  INSERT INTO {table} (api_key_id, key_hash, fingerprint, status_code, response, event_id, created_at)
+  SELECT %(idem_api_key_id)s, %(idem_key_hash)s, %(idem_fingerprint)s, 200, %(idem_response)s, e.id, %(now)s
+    FROM e, r, m WHERE r.version = %(room_version)s + 1 AND m.version = %(member_version)s + 1
+)"""
+_PRIOR_SQL = (
+    "SELECT fingerprint, response, event_id FROM {table} "
+    "WHERE api_key_id = %(idem_api_key_id)s AND key_hash = %(idem_key_hash)s"
+)
 # `departed` is only looked up when there is no seat (CASE evaluates lazily).
 HEARTBEAT_SQL = (
     f"SELECT {', '.join('r.' + f.column for f in Room._meta.concrete_fields)}, m.id, m.is_connected, "  # noqa: S608
@@ -134,6 +154,43 @@ class FastStatusResult:
 
 class _Retry(Exception):  # noqa: N818 - control flow
     """The conditional member UPDATE lost to a writer that bypassed the room lock."""
+
+
+@dataclass
+class IdempotentWrite:
+    """An Idempotency-Key request's durable record (the caller's table, gameapi's), written by
+    the same statement as the change, so it exists exactly when the change committed.
+
+    The answer is sealed before the statement runs, from the versions the change will have
+    (the room and member rows are written only at the versions read, and their triggers add
+    one); the event's id, not known until then, is stored beside it.
+    """
+
+    table: str
+    api_key_id: int
+    key_hash: str
+    fingerprint: str
+    seal: Callable[[int, Any], bytes]  # (room version, member after the change) -> sealed answer
+    find: Callable[[], Any]  # the ORM path: the stored record or None (in its transaction)
+    save: Callable[[bytes, int], None]  # the ORM path: store (sealed answer, event id)
+
+    def params(self) -> dict:
+        return {"idem_api_key_id": self.api_key_id, "idem_key_hash": self.key_hash}
+
+
+class AlreadyApplied(Exception):  # noqa: N818 - an answer, not a failure
+    """This Idempotency-Key's change committed before (its connection may have been lost
+    during COMMIT): the caller replays the stored answer instead of applying it again."""
+
+    def __init__(self, fingerprint: str, response: bytes, event_id: int | None):
+        super().__init__("idempotency record exists")
+        self.fingerprint, self.response, self.event_id = fingerprint, bytes(response), event_id
+
+
+@functools.cache
+def _recorded_sql(table: str) -> tuple[str, str]:
+    """The write with the record's part, and the record's lookup, for the record table."""
+    return _WRITE_CTES + _RECORD_CTE.format(table=table) + _WRITE_RESULT, _PRIOR_SQL.format(table=table)
 
 
 def _room_from_row(row) -> Room:
@@ -201,13 +258,18 @@ async def update_player_status(
     metadata: dict | None = None,
     expected_version: int | None = None,
     reason: str = "",
+    record: IdempotentWrite | None = None,
 ) -> FastStatusResult:
-    """`status.update_player_status` for PostgreSQL on the event loop (see the module docstring)."""
+    """`status.update_player_status` for PostgreSQL on the event loop (see the module docstring).
+
+    `record`: an Idempotency-Key request's durable record, looked up in the read's round trip
+    and written by the write's statement; AlreadyApplied if the change was made before.
+    """
     metadata = rules.clean_status_request(metadata=metadata, expected_version=expected_version)
     code = normalize_room_code(room_code)
     if not is_well_formed_room_code(code):
         raise RoomNotFoundError()
-    request = _Request(code, player_id, status, actor, location, metadata, expected_version, reason)
+    request = _Request(code, player_id, status, actor, location, metadata, expected_version, reason, record)
     pool = await pg.get_pool()
     retries = 0
     reconnected = False
@@ -243,6 +305,7 @@ class _Request:
     metadata: dict
     expected_version: int | None
     reason: str
+    record: IdempotentWrite | None = None
 
     def report(self) -> dict:
         """The status report, as the services take it."""
@@ -266,7 +329,10 @@ class _UseOrmPath(Exception):  # noqa: N818 - control flow
 
 
 async def _update_with_orm(request: _Request) -> FastStatusResult:
-    result = await pg.run_orm(rules.update_player_status, room=request.code, **request.report())
+    if request.record is None:
+        result = await pg.run_orm(rules.update_player_status, room=request.code, **request.report())
+    else:
+        result = await pg.run_orm(_orm_update_recorded, request)
     return FastStatusResult(
         version=result.change.version,
         event_id=result.change.event_id,
@@ -275,6 +341,23 @@ async def _update_with_orm(request: _Request) -> FastStatusResult:
         state=result.change.state,
         retries=result.retries,
     )
+
+
+def _orm_update_recorded(request: _Request):
+    """The ORM path with the durable record in the change's transaction."""
+    record = request.record
+    with transaction.atomic():
+        stored = record.find()
+        if stored is not None:
+            raise AlreadyApplied(stored.fingerprint, stored.response, stored.event_id)
+        result = rules.update_player_status(room=request.code, **request.report())
+        record.save(record.seal(result.change.version, result.member), result.change.event_id)
+    return result
+
+
+def _raise_if_applied(prior) -> None:
+    if prior is not None:
+        raise AlreadyApplied(*prior)
 
 
 async def _plan(conn, request: _Request, room: Room | None, members: dict) -> rules.StatusPlan:
@@ -306,6 +389,45 @@ def _write_params(request: _Request, room: Room, plan: rules.StatusPlan) -> dict
     }
 
 
+async def _write(conn, request: _Request, room: Room, plan: rules.StatusPlan):
+    """Send the write statement (with the durable record's part for an Idempotency-Key)."""
+    params = _write_params(request, room, plan)
+    record = request.record
+    if record is None:
+        return await conn.execute(WRITE_STATUS_SQL, params)
+    # The answer as it will be: the member after the plan, at the version its trigger gives.
+    member = copy.copy(plan.member)
+    for name, value in plan.fields.items():
+        setattr(member, name, value)
+    member.version += 1
+    params.update(
+        record.params(),
+        idem_fingerprint=record.fingerprint,
+        idem_response=record.seal(room.version + 1, member),
+    )
+    with _record_conflict(record):
+        return await conn.execute(_recorded_sql(record.table)[0], params)
+
+
+@contextlib.contextmanager
+def _record_conflict(record: IdempotentWrite | None):
+    """Another request with this key wrote its record first (Redis lost the in-flight claim):
+    the statement applied nothing, and the client's retry replays the other's answer."""
+    try:
+        yield
+    except psycopg.errors.UniqueViolation as exc:
+        if record is None:
+            raise
+        raise DuplicateRequestError() from exc
+
+
+async def _read_prior(conn, request: _Request):
+    """Queue the durable record's lookup in the current pipeline (None without a record)."""
+    if request.record is None:
+        return None
+    return await conn.execute(_recorded_sql(request.record.table)[1], request.record.params())
+
+
 async def _update_optimistic(conn, request: _Request, retries: int) -> FastStatusResult:
     """Read without a lock, plan, then one statement that locks, checks the version and writes.
 
@@ -313,15 +435,23 @@ async def _update_optimistic(conn, request: _Request, retries: int) -> FastStatu
     in between is a lost race (retried, and then taken by the locked path).
     """
     try:
-        cur = await conn.execute(READ_SQL, {"code": request.code})
+        if request.record is None:
+            cur = await conn.execute(READ_SQL, {"code": request.code})
+            prior = None
+        else:  # the record's lookup rides in the same round trip
+            async with conn.pipeline():
+                prior_cur = await _read_prior(conn, request)
+                cur = await conn.execute(READ_SQL, {"code": request.code})
+            prior = await prior_cur.fetchone()
         rows = await cur.fetchall()
     except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
         raise _ReadFailed() from exc
+    _raise_if_applied(prior)
     width = len(_ROOM_FIELDS)
     room = _room_from_row(rows[0][:width]) if rows else None
     members = _members_from_rows(row[width:] for row in rows if row[width] is not None)
     plan = await _plan(conn, request, room, members)
-    cur = await conn.execute(WRITE_STATUS_SQL, _write_params(request, room, plan))
+    cur = await _write(conn, request, room, plan)
     return _finish(room, members, plan, await cur.fetchone(), retries, request.actor)
 
 
@@ -333,16 +463,19 @@ async def _update_locked(conn, request: _Request, retries: int) -> FastStatusRes
         await conn.execute("BEGIN")
         room_cur = await conn.execute(LOCK_ROOM_SQL, params)
         members_cur = await conn.execute(MEMBERS_SQL, params)
+        prior_cur = await _read_prior(conn, request)
     room_row = await room_cur.fetchone()
     member_rows = await members_cur.fetchall()
     committed = False
     try:
+        _raise_if_applied(await prior_cur.fetchone() if prior_cur is not None else None)
         room = _room_from_row(room_row) if room_row else None
         members = _members_from_rows(member_rows)
         plan = await _plan(conn, request, room, members)
-        async with conn.pipeline():
-            write_cur = await conn.execute(WRITE_STATUS_SQL, _write_params(request, room, plan))
-            await conn.execute("COMMIT")
+        with _record_conflict(request.record):  # in a pipeline, errors arrive at its end
+            async with conn.pipeline():
+                write_cur = await _write(conn, request, room, plan)
+                await conn.execute("COMMIT")
         written = await write_cur.fetchone()
         committed = True
     finally:

@@ -46,6 +46,18 @@ def test_status_update_whose_connection_dies_before_commit_is_run_again_and_appl
     assert [row.metadata for row in history] == [{"seq": 1}]
 
 
+def test_a_request_run_again_after_a_lost_connection_counts_once_in_its_rate_tier():
+    raw, _ = make_key(rate_limits={"status": "2/m"})
+    api = ApiClient(raw)
+    room, seats = make_room(players=2)
+    with backend_killed_before(ROOM_LOCK) as left:
+        rerun = _status(api, room, seats[1], metadata={"seq": 1})
+    assert left["n"] == 0 and rerun.status_code == 200, rerun.content  # ran twice, answered once
+    # Two per minute: the re-run request was one of them, so one more fits, and then no more.
+    assert _status(api, room, seats[1], metadata={"seq": 2}).status_code == 200
+    assert_envelope(_status(api, room, seats[1], metadata={"seq": 3}), "RATE_LIMITED", 429)
+
+
 def test_connection_lost_on_every_try_is_503_service_unavailable_retryable_with_retry_after(api):
     room, seats = make_room(players=2)
     with backend_killed_before(ROOM_LOCK, times=2):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 import pytest
 from channels.layers import get_channel_layer
@@ -123,8 +124,6 @@ def test_cache_misses_and_skips_writes_while_redis_is_down_and_recovers_without_
 
 def _wait_for_cache(seconds: float = 5.0) -> None:
     """The cache tries Redis again at most a second after a failure (gamebuddies/cache.py)."""
-    import time
-
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
@@ -183,3 +182,69 @@ async def test_socket_opened_while_redis_is_down_gets_the_503_envelope_and_4503_
     message = await socket.receive_json_from()
     assert (message["type"], message["code"], message["retryable"]) == ("error", "SERVICE_UNAVAILABLE", True)
     assert (await socket.receive_output())["code"] == 4503
+
+
+async def test_broadcasts_failing_through_an_outage_are_logged_once_and_each_counted(redis_away, caplog):
+    from gamebuddies import outages
+    from rooms.broadcast import broadcaster
+
+    def failed() -> float:
+        return metrics.broadcasts.labels("failed")._value.get()
+
+    outages.broadcasts.recovered()  # a clean start, whatever earlier tests left
+    before = failed()
+    with caplog.at_level(logging.WARNING):
+        tickets = [
+            broadcaster.publish_committed(group="room.outage", room_id=1, version=n, payload_json="{}")
+            for n in range(1, 6)
+        ]
+        await broadcaster.drain()
+        assert [await t.wait_async(1) for t in tickets] == [False] * 5
+        assert failed() - before == 5
+        assert caplog.text.count("Room broadcasts (channel layer) unavailable") == 1
+        assert "Traceback" not in caplog.text
+        redis_away.start()
+        _wait_for_cache()
+        for n in range(6, 8):
+            broadcaster.publish_committed(group="room.outage", room_id=1, version=n, payload_json="{}")
+            await broadcaster.drain()
+    assert caplog.text.count("Room broadcasts (channel layer) is back") == 1
+    await get_channel_layer().flush()
+
+
+def test_a_key_revoked_while_redis_is_down_is_saved_refused_at_once_and_its_cached_copies_go_when_redis_is_back(
+    redis_cache, caplog
+):
+    from gameapi import key_cache
+    from gameapi.keys import hash_key
+
+    raw, key = make_key()
+    api = ApiClient(raw)
+    assert api.get("/keys/validate").status_code == 200
+    digest = hash_key(raw)
+    cached, generation = key_cache.key_cache_key(digest), key_cache.key_generation_key(key.pk)
+    cache.set(cached, key, 60)  # a copy cached before the outage, as authentication leaves it
+    before = cache.get(generation)
+    deferred = metrics.key_invalidations_deferred._value.get()
+    key_cache.invalidations.recovered()  # a clean start, whatever earlier tests left
+
+    redis_cache.stop()
+    with caplog.at_level(logging.WARNING, "gamebuddies.outages"):
+        key.is_active = False
+        key.save()  # answered 503 before: the invalidation needed Redis
+        key.service_name = "renamed"
+        key.save()
+    assert caplog.text.count("API key cache invalidation (Redis) unavailable") == 1
+    assert metrics.key_invalidations_deferred._value.get() - deferred == 2
+    # Meanwhile every request reads the key from PostgreSQL: refused at once.
+    assert_envelope(api.get("/keys/validate"), "INVALID_API_KEY", 401)
+
+    redis_cache.start()
+    _wait_for_cache()
+    # The deferred invalidation reaches Redis by itself: no stale copy is believed after the outage.
+    deadline = time.monotonic() + 5
+    while key_cache.flush_pending() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert cache.get(cached) is None
+    assert cache.get(generation) not in (None, before)
+    assert_envelope(api.get("/keys/validate"), "INVALID_API_KEY", 401)

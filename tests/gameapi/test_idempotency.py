@@ -11,7 +11,8 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 
-from gameapi.models import ApiKey
+from gameapi import idempotency_store
+from gameapi.models import ApiKey, IdempotencyRecord
 from rooms import services
 from rooms.models import Room, RoomMember
 from tests.factories import make_room
@@ -171,3 +172,92 @@ def test_identical_requests_without_the_header_are_deduplicated_only_while_in_fl
     again = client.post(path, body)
     assert again.status_code == 200 and "Idempotent-Replayed" not in again
     assert blocked.calls == 3
+
+
+# -- the durable record (PostgreSQL or SQLite, with the change) -------------------------------------
+def _forget_in_redis(key_id: int, idempotency_key: str) -> None:
+    """What a Redis restart (or a 503 first answer, which Redis never keeps) leaves: no record there."""
+    cache.delete(f"gameapi:idem:{key_id}:{hashlib.sha256(idempotency_key.encode()).hexdigest()}")
+
+
+def test_a_change_with_an_idempotency_key_is_recorded_durably_and_replayed_from_there_when_redis_forgot(api):
+    headers = {"Idempotency-Key": "durable-1"}
+    first = api.post("/rooms", {"hostName": "Mia"}, headers=headers)
+    assert first.status_code == 201
+    key_id = ApiKey.objects.get().pk
+    record = IdempotencyRecord.objects.get(api_key_id=key_id)
+    assert record.status_code == 201
+    # Sealed like the Redis record: the session token is not in the table.
+    assert first.json()["host"]["sessionToken"].encode() not in bytes(record.response)
+
+    _forget_in_redis(key_id, "durable-1")
+    replay = api.post("/rooms", {"hostName": "Mia"}, headers=headers)
+    assert replay.status_code == 201 and replay["Idempotent-Replayed"] == "true"
+    assert replay.json() == first.json()
+    assert Room.objects.count() == 1
+    # The replay went back into Redis: the next retry is answered from there.
+    assert cache.get(f"gameapi:idem:{key_id}:{hashlib.sha256(b'durable-1').hexdigest()}")["state"] == "done"
+
+
+def test_the_durable_record_refuses_the_key_for_another_body_when_redis_forgot(api):
+    headers = {"Idempotency-Key": "durable-2"}
+    assert api.post("/rooms", {"hostName": "Mia"}, headers=headers).status_code == 201
+    key_id = ApiKey.objects.get().pk
+    _forget_in_redis(key_id, "durable-2")
+    reused = api.post("/rooms", {"hostName": "Someone else"}, headers=headers)
+    assert_envelope(reused, "IDEMPOTENCY_KEY_REUSED", 422)
+    # The slot is free again: the original request still replays its own answer.
+    replay = api.post("/rooms", {"hostName": "Mia"}, headers=headers)
+    assert replay.status_code == 201 and replay["Idempotent-Replayed"] == "true"
+    assert Room.objects.count() == 1
+
+
+def test_requests_without_the_key_and_refused_changes_leave_no_durable_record(api):
+    room, seats = make_room(in_game=True, players=2)
+    path = f"/rooms/{room.room_code}/players/{seats[1].player.pk}/status"
+    assert api.post(path, {"status": "in_game", "location": "game"}).status_code == 200
+    refused = api.post(path, {"status": "lobby", "expectedVersion": 0}, headers={"Idempotency-Key": "stale"})
+    assert refused.status_code == 409
+    assert not IdempotencyRecord.objects.exists()
+
+
+def test_a_record_written_by_another_request_first_makes_the_change_roll_back_as_a_duplicate(api):
+    """Redis lost the in-flight claim (restarted) while two requests with one key ran: the
+    record's unique key lets only one change commit; the other answers 409, changing nothing."""
+    room, seats = make_room(in_game=True, players=2)
+    path = f"/rooms/{room.room_code}/players/{seats[1].player.pk}/status"
+    headers = {"Idempotency-Key": "racing"}
+    key = ApiKey.objects.get()
+    digest = hashlib.sha256(b"racing").hexdigest()
+    real_find = idempotency_store.find
+
+    def other_request_commits_meanwhile(**kwargs):
+        found = real_find(**kwargs)  # nothing yet, as the second request saw it
+        IdempotencyRecord.objects.create(
+            api_key=key, key_hash=digest, fingerprint="0" * 64, status_code=200, response=b"x"
+        )
+        return found
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(idempotency_store, "find", other_request_commits_meanwhile)
+        response = api.post(path, {"status": "in_game", "location": "game", "metadata": {"n": 9}}, headers=headers)
+    assert assert_envelope(response, "DUPLICATE_REQUEST", 409)["retryable"] is True
+    assert RoomMember.objects.get(pk=seats[1].member.pk).version == seats[1].member.version
+
+
+def test_the_retention_sweep_deletes_idempotency_records_past_the_window_and_keeps_recent_ones(api, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from gameapi.retention import prune_api_requests
+
+    settings.GAME_API_IDEMPOTENCY_TTL_SECONDS = 3600
+    for n in range(3):
+        assert api.post("/rooms", {"hostName": f"H{n}"}, headers={"Idempotency-Key": f"old-{n}"}).status_code == 201
+    IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(hours=2))
+    assert api.post("/rooms", {"hostName": "New"}, headers={"Idempotency-Key": "recent"}).status_code == 201
+    prune_api_requests(batch_size=2)
+    assert list(IdempotencyRecord.objects.values_list("key_hash", flat=True)) == [
+        hashlib.sha256(b"recent").hexdigest()
+    ]

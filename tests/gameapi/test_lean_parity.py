@@ -14,6 +14,8 @@ import uuid
 import pytest
 from django.test import Client
 
+from gameapi.keys import hash_key
+from gameapi.models import IdempotencyRecord
 from gamebuddies import pg
 from players.models import PlayerStatusHistory
 from rooms.models import Room, RoomEvent, RoomMember
@@ -134,6 +136,12 @@ def cases(room, seats, raw_key):
             key,
         ),
         ("bulk empty", f"/api/v2/rooms/{code}/bulk-status", {"players": []}, key),
+        (
+            "bulk idempotent",
+            f"/api/v2/rooms/{code}/bulk-status",
+            {"players": [{"playerId": str(guest), "location": "game", "gameData": {"b": 1}}]},
+            {**key, "Idempotency-Key": "k2"},
+        ),
         ("session", "/api/v2/sessions/validate", {"sessionToken": seats[1].token}, key),
         ("session unknown", "/api/v2/sessions/validate", {"sessionToken": "gbs_unknown"}, key),
         ("game end", f"/api/v2/rooms/{code}/game-end", {"gameResult": {"winner": 1}}, key),
@@ -166,5 +174,13 @@ async def test_lean_answers_and_rows_match_the_drf_views(settings):
     drf_rows = await pg.run_orm(rows_of, drf_scene[1].pk)
     lean_rows = await pg.run_orm(rows_of, lean_scene[1].pk)
     assert lean_rows == drf_rows
-    # The successful update, the first idempotent one, the bulk row and the game end's return.
-    assert len(lean_rows["history"]) == 4
+    # The successful update, the first idempotent one, the two bulk rows and the game end's return.
+    assert len(lean_rows["history"]) == 5
+    # Both paths keep the durable record of each Idempotency-Key change (and only of those).
+    drf_records = await pg.run_orm(records_of, drf_scene[0])
+    assert await pg.run_orm(records_of, lean_scene[0]) == drf_records == [200, 200]
+
+
+def records_of(raw_key: str) -> list[int]:
+    records = IdempotencyRecord.objects.filter(api_key__key_hash=hash_key(raw_key)).order_by("id")
+    return list(records.values_list("status_code", flat=True))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import hashlib
 
 import pytest
 from django.core.cache import cache
@@ -15,6 +16,7 @@ from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline as RedisPipeline
 
 from gameapi import request_log
+from gameapi.models import IdempotencyRecord
 from gamebuddies import pg
 from gamebuddies.actors import Actor
 from gamebuddies.errors import PlayerNotFoundError, RoomNotFoundError, StateConflictError
@@ -104,6 +106,48 @@ async def test_a_status_update_over_the_api_costs_two_postgres_and_three_redis_r
             assert cached[0] == response.json()["roomVersion"]
     finally:
         await settle()
+
+
+async def test_a_status_update_with_an_idempotency_key_costs_the_same_round_trips_and_records_it_durably(
+    settings, monkeypatch
+):
+    settings.GAMEAPI_LEAN_PATH = True
+    raw_key, key = await pg.run_orm(make_key, rate_limits={"status": "1000/m"})
+    room, seats = await pg.run_orm(make_room, players=8, in_game=True)
+    path = f"/api/v2/rooms/{room.room_code}/players/{seats[3].player.pk}/status"
+    trips = RoundTrips(monkeypatch)
+    try:
+        await asgi_request("POST", path, body=b'{"status": "connected"}', headers={"X-API-Key": raw_key})
+        await broadcaster.drain()
+        for n in range(3):
+            trips.reset()
+            body = f'{{"status": "in_game", "location": "game", "metadata": {{"n": {n}}}}}'.encode()
+            headers = {"X-API-Key": raw_key, "Idempotency-Key": f"trips-{n}"}
+            response = await asgi_request("POST", path, body=body, headers=headers)
+            assert response.status == 200, response.content
+            await broadcaster.drain()
+            # The record's lookup rides with the read, its INSERT is a part of the write statement.
+            assert trips.postgres == 2
+            assert trips.redis == {"EVALSHA": 1, "PIPELINE": 1, "PUBLISH": 1}
+        records = await pg.run_orm(
+            lambda: list(IdempotencyRecord.objects.filter(api_key=key).values_list("event_id", flat=True))
+        )
+        events = await pg.run_orm(
+            lambda: set(RoomEvent.objects.filter(room=room, pk__in=records).values_list("pk", flat=True))
+        )
+        assert len(records) == 3 and events == set(records)
+
+        # Redis lost the answer (a restart): the retry finds the record in the read's round trip
+        # and replays the original answer, without writing anything.
+        await pg.run_orm(cache.delete, f"gameapi:idem:{key.pk}:{hashlib.sha256(b'trips-2').hexdigest()}")
+        trips.reset()
+        replay = await asgi_request("POST", path, body=body, headers=headers)
+        assert replay.status == 200 and replay["Idempotent-Replayed"] == "true"
+        assert replay.json() == response.json()
+        assert trips.postgres == 1
+    finally:
+        await settle()
+    assert await pg.run_orm(lambda: Room.objects.get(pk=room.pk).version) == room.version + 4
 
 
 async def test_concurrent_updates_to_one_room_all_land_once_in_version_order():

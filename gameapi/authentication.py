@@ -9,7 +9,9 @@ from rest_framework.permissions import BasePermission
 from gamebuddies.actors import Actor
 from gamebuddies.errors import InsufficientScopeError, InvalidApiKeyError
 from gamebuddies.logging import bind as bind_log_context
+from gamebuddies.ratelimits import client_ip
 
+from . import throttles
 from .keys import contains_key
 from .models import ApiKey
 from .selectors import api_key_authenticate
@@ -54,6 +56,14 @@ class ApiKeyAuthentication(BaseAuthentication):
     """`X-API-Key: gb_<64 hex>` only. A key in the query string is refused: URLs end up in logs."""
 
     def authenticate(self, request):
+        try:
+            return self._authenticate(request)
+        except InvalidApiKeyError:
+            # Without a valid key a client is limited per IP (429 past API_ANONYMOUS_RATE).
+            throttles.enforce_unauthenticated(ip=client_ip(request._request))
+            raise
+
+    def _authenticate(self, request):
         django_request = request._request
         refuse_key_in_query((name, value) for name, values in django_request.GET.lists() for value in values)
         raw = django_request.META.get("HTTP_X_API_KEY")

@@ -9,7 +9,7 @@ loop and never queued behind the one thread Django runs synchronous views on.
 from __future__ import annotations
 
 from gamebuddies.actors import Actor
-from gamebuddies.errors import ForbiddenError, InvalidSessionError
+from gamebuddies.errors import ForbiddenError, InvalidSessionError, RoomNotFoundError
 from players.selectors import session_get_active
 from rooms import services as room_services
 from rooms.permissions import authorize_room
@@ -59,7 +59,7 @@ def game_end(*, room_code: str, data: dict, actor: Actor) -> dict:
 def _key_sees(actor: Actor, room) -> bool:
     try:
         authorize_room(actor, room)
-    except ForbiddenError:
+    except (ForbiddenError, RoomNotFoundError):  # another game's room is no room to a bound key
         return False
     return True
 

@@ -1,5 +1,10 @@
 """ApiRequest rows without a database write per request: buffered, written in batches.
 
+Only requests made with a valid API key become rows. Requests without one (no key, a bad
+key, unknown paths) are counted in `gamebuddies_api_unauthenticated_requests_total` by
+status instead (issue 18 #5: 3,000 anonymous rows in 11 s), and limited per client IP
+(gameapi/throttles.py).
+
 `record()` only appends to an in-memory list. A daemon thread writes the list with
 one bulk_create about once a second (or sooner when a batch fills up); `flush()` does
 the same on demand (tests, shutdown). Rows never contain keys, tokens or query strings.
@@ -15,6 +20,7 @@ import threading
 
 from django.db import connection
 from django.utils import timezone
+from prometheus_client import Counter
 
 from gamebuddies.logging import redact
 
@@ -24,6 +30,12 @@ from .models import ApiRequest
 logger = logging.getLogger(__name__)
 
 MAX_PENDING = 10_000  # if the database is away, memory stays bounded: the oldest rows go
+
+unauthenticated_requests = Counter(
+    "gamebuddies_api_unauthenticated_requests_total",
+    "Game API requests without a valid key (counted, not logged as rows), by status",
+    ["status"],
+)
 
 
 class RequestLogBuffer:
@@ -48,6 +60,9 @@ class RequestLogBuffer:
         may_flush: bool = True,
     ) -> None:
         """Queue one row. `may_flush=False` on the event loop: a full batch waits for the thread."""
+        if api_key_id is None:
+            unauthenticated_requests.labels(str(status_code)).inc()
+            return
         row = ApiRequest(
             api_key_id=api_key_id,
             method=method[:10],

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+
 from gamebuddies import ratelimits
 
 from . import conf
 from .models import ApiKey
 from .services import RATE_PATTERN
+
+# Tiers whose requests write: they count in the key's writes-per-minute quota too.
+WRITE_TIERS = frozenset({"status", "bulk", "room_create", "write"})  # heartbeats only refresh presence
 
 
 def rate_for(api_key: ApiKey, tier: str) -> str:
@@ -24,3 +29,19 @@ def enforce(*, api_key: ApiKey, tier: str, subject: str = "") -> None:
     """
     value = f"{api_key.pk}:{subject}" if subject else str(api_key.pk)
     ratelimits.hit(group=f"gameapi:{tier}", value=value, rate=rate_for(api_key, tier))
+    enforce_key_quota(api_key=api_key, tier=tier)
+
+
+def enforce_unauthenticated(*, ip: str) -> None:
+    """A request without a valid key (none, a bad one, an unknown path): at most
+    API_ANONYMOUS_RATE per client IP, then 429 (issue 18 #5)."""
+    ratelimits.hit(group="gameapi:unauthenticated", value=ip, rate=settings.API_ANONYMOUS_RATE)
+
+
+def enforce_key_quota(*, api_key: ApiKey, tier: str) -> None:
+    """The key's overall quota across all its rooms (issue 18 #5), on top of the tiers: rooms
+    created per hour, and writes of any kind per minute."""
+    if tier == "room_create":
+        ratelimits.hit(group="gameapi:quota-rooms", value=str(api_key.pk), rate=settings.API_KEY_ROOMS_PER_HOUR)
+    if tier in WRITE_TIERS:
+        ratelimits.hit(group="gameapi:quota-writes", value=str(api_key.pk), rate=settings.API_KEY_WRITES_PER_MINUTE)

@@ -217,7 +217,7 @@ WS_DISCONNECT_GRACE_SECONDS = float(os.environ.get("WS_DISCONNECT_GRACE_SECONDS"
 API_ANONYMOUS_RATE = os.environ.get("API_ANONYMOUS_RATE", "60/m")
 # Per API key across all its rooms: rooms created per hour and writes per minute.
 API_KEY_ROOMS_PER_HOUR = os.environ.get("API_KEY_ROOMS_PER_HOUR", "200/h")
-API_KEY_WRITES_PER_MINUTE = os.environ.get("API_KEY_WRITES_PER_MINUTE", "1200/m")
+API_KEY_WRITES_PER_MINUTE = os.environ.get("API_KEY_WRITES_PER_MINUTE", "3000/m")
 # Game-state versions kept per room and game, and the bytes they may hold together.
 GAME_STATE_VERSIONS_KEPT = env_int("GAME_STATE_VERSIONS_KEPT", 20)
 GAME_STATE_ROOM_BYTES = env_int("GAME_STATE_ROOM_BYTES", 1024 * 1024)

@@ -8,7 +8,7 @@ actions need the host, and a game-bound API key touches only its game's rooms.
 from __future__ import annotations
 
 from gamebuddies.actors import Actor, ActorKind
-from gamebuddies.errors import ForbiddenError
+from gamebuddies.errors import ForbiddenError, RoomNotFoundError
 
 from .models import MemberRole, Room, RoomMember
 
@@ -20,7 +20,9 @@ def authorize_room(actor: Actor, room: Room, *, visitors_allowed: bool = False) 
     if actor.kind == ActorKind.PLAYER and actor.room_id != room.pk:
         raise ForbiddenError("This session belongs to another room")
     if actor.kind == ActorKind.API_KEY and actor.game_slug and room.current_game_id != actor.game_slug:
-        raise ForbiddenError("This API key is bound to another game")
+        # For a key bound to another game this room does not exist: the answer an unknown code
+        # gets, so a key cannot learn which codes are live rooms of other games (issue 18, info).
+        raise RoomNotFoundError()
 
 
 def acting_member(actor: Actor, members_by_player: dict) -> RoomMember | None:

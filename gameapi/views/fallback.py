@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from gamebuddies.errors import NotFoundError
+from gamebuddies.ratelimits import client_ip
 
+from .. import throttles
 from ..base import GameApiView
 
 
@@ -13,4 +15,5 @@ class ApiNotFoundView(GameApiView):
     schema = None  # not an endpoint
 
     def initial(self, request, *args, **kwargs):
+        throttles.enforce_unauthenticated(ip=client_ip(request._request))  # 429 past API_ANONYMOUS_RATE
         raise NotFoundError("No such API endpoint")

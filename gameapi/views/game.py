@@ -109,9 +109,9 @@ class GameStateView(GameApiView):
             raise ValidationError("game is required", field="game")
         if self.api_key.game_id and game != self.api_key.game_id:
             raise ForbiddenError("This API key is bound to another game", field="game")
-        with self.code_lookup():
+        with self.code_lookup():  # another game's room is an unknown code to a bound key: counted alike
             room = room_get_live(code=room_code)
-        authorize_room(self.actor, room)
+            authorize_room(self.actor, room)
         if not game_list_active().filter(pk=game).exists():
             raise GameNotFoundError(field="game")
         return Response(presenters.game_state(game, game_state_latest(room=room, game_slug=game)))
@@ -161,9 +161,9 @@ class EventsView(GameApiView):
     )
     def get(self, request, room_code: str):
         query = self.parse(EventsQuery, data=request.query_params)
-        with self.code_lookup():
+        with self.code_lookup():  # another game's room is an unknown code to a bound key: counted alike
             room = room_get_live(code=room_code)
-        authorize_room(self.actor, room)
+            authorize_room(self.actor, room)
         limit = query["limit"]
         rows = room_events_after(room=room, after_version=query["after"], limit=limit + 1)
         page = rows[:limit]

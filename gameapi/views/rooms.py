@@ -79,9 +79,9 @@ class RoomDetailView(GameApiView):
         examples=examples.ROOM_GET,
     )
     def get(self, request, room_code: str):
-        with self.code_lookup():
+        with self.code_lookup():  # another game's room is an unknown code to a bound key: counted alike
             room = room_get_live(code=room_code)
-        authorize_room(self.actor, room)
+            authorize_room(self.actor, room)
         state = room_snapshot(room=room)
         return Response({"version": state["room"]["version"], "state": state})
 

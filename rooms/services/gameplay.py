@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from django.conf import settings as platform_settings  # `settings` is the game settings argument here
 from django.db import transaction
+from django.db.models import TextField
+from django.db.models.functions import Cast, Length
 from django.utils import timezone
 
 from gamebuddies.actors import Actor, ActorKind
@@ -220,8 +223,12 @@ def game_state_save(
     """Append the next version of a game's state; a stale expected version is a conflict."""
     if not isinstance(state, dict | list):
         raise ValidationError("state must be an object or array", field="state")
-    if len(json.dumps(state)) > MAX_STATE_BYTES:
+    size = len(json.dumps(state))
+    if size > MAX_STATE_BYTES:
         raise ValidationError("state is larger than 256 KB", field="state")
+    budget = platform_settings.GAME_STATE_ROOM_BYTES
+    if size > budget:
+        raise ValidationError(f"state is larger than the room's game-state budget ({budget} bytes)", field="state")
     ensure_storable_json(state, field="state")
     locked = lock_room(room)
     authorize_room(actor, locked)
@@ -236,10 +243,33 @@ def game_state_save(
             f"Game state is at version {current}, not {expected_version}",
             current_state={"version": current, "state": latest.state if latest else None},
         )
-    return GameState.objects.create(
+    row = GameState.objects.create(
         room=locked,
         game=game,
         state=state,
         version=current + 1,
         api_key_id=actor.api_key_id,
     )
+    _game_states_pruned(room=locked, game=game, newest=row)
+    return row
+
+
+def _game_states_pruned(*, room, game: Game, newest: GameState) -> None:
+    """Keep what a room may store (issue 18 #5: one key stored 7 MB of versions in 3 s): the
+    last GAME_STATE_VERSIONS_KEPT versions of each game, and at most GAME_STATE_ROOM_BYTES
+    of state in the room, the oldest going first; the newest version always stays."""
+    keep = max(platform_settings.GAME_STATE_VERSIONS_KEPT, 1)
+    GameState.objects.filter(room_id=room.pk, game_id=game.pk, version__lte=newest.version - keep).delete()
+    sizes = (
+        GameState.objects.filter(room_id=room.pk)
+        .annotate(size=Length(Cast("state", TextField())))
+        .order_by("-created_at", "-pk")
+        .values_list("pk", "size")
+    )
+    total, over = 0, []
+    for pk, size in sizes:
+        total += size or 0
+        if total > platform_settings.GAME_STATE_ROOM_BYTES and pk != newest.pk:
+            over.append(pk)
+    if over:
+        GameState.objects.filter(pk__in=over).delete()

@@ -18,12 +18,8 @@ def foreign_room(quiz_game):
     return make_room(players=2, game_slug="draw")
 
 
-def test_quiz_key_is_forbidden_on_every_route_of_a_draw_room(foreign_room):
-    room, seats = foreign_room
-    raw, _ = make_key(game_slug="quiz")
-    client = ApiClient(raw)
-    code, pid = room.room_code, seats[1].player.pk
-    calls = [
+def binding_calls(client, code, pid):
+    return [
         lambda: client.get(f"/rooms/{code}"),
         lambda: client.post(f"/rooms/{code}/players", {"name": "Intruder"}),
         lambda: client.post(f"/rooms/{code}/players/{pid}/status", {"status": "in_game", "location": "game"}),
@@ -36,8 +32,24 @@ def test_quiz_key_is_forbidden_on_every_route_of_a_draw_room(foreign_room):
         lambda: client.get(f"/rooms/{code}/game-state"),
         lambda: client.get(f"/rooms/{code}/events"),
     ]
-    for call in calls:
-        assert_envelope(call(), "FORBIDDEN", 403)
+
+
+def test_a_quiz_key_finds_no_room_on_any_route_of_a_draw_room(foreign_room):
+    """A bound key gets for another game's room exactly what an unknown code gets (issue 18, info:
+    403 against 404 told it which codes are live rooms of other games)."""
+    room, seats = foreign_room
+    raw, _ = make_key(game_slug="quiz")
+    client = ApiClient(raw)
+    pid = seats[1].player.pk
+    for foreign, unknown in zip(
+        binding_calls(client, room.room_code, pid), binding_calls(client, "QQQQQQ", pid), strict=True
+    ):
+        got, expected = foreign(), unknown()
+        assert got.status_code == expected.status_code
+        assert {k: v for k, v in got.json().items() if k not in ("timestamp", "requestId")} == {
+            k: v for k, v in expected.json().items() if k not in ("timestamp", "requestId")
+        }
+        assert got.status_code in (403, 404)  # 403 only for a `game` parameter naming the other game
     assert Room.objects.get(pk=room.pk).version == room.version
     assert RoomMember.objects.filter(room=room).count() == 2
     assert not GameState.objects.exists()
@@ -56,3 +68,13 @@ def test_bound_key_works_on_its_own_game_rooms(quiz_game):
     assert client.get(f"/rooms/{room.room_code}").status_code == 200
     assert client.put(f"/rooms/{room.room_code}/game-state", {"game": "quiz", "state": {}}).status_code == 200
     assert client.get(f"/rooms/{room.room_code}/game-state").json()["version"] == 1
+
+
+def test_another_games_rooms_count_toward_the_guessing_limit_like_unknown_codes(foreign_room, settings):
+    settings.ROOM_CODE_GUESS_RATE = "3/m"
+    room, _ = foreign_room
+    own, _ = make_room(game_slug="quiz")
+    raw, _ = make_key(game_slug="quiz")
+    client = ApiClient(raw, ip="203.0.113.160")
+    assert [client.get(f"/rooms/{room.room_code}").status_code for _ in range(3)] == [404] * 3
+    assert_envelope(client.get(f"/rooms/{own.room_code}"), "RATE_LIMITED", 429)

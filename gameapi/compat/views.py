@@ -10,16 +10,17 @@ from rest_framework.response import Response
 
 from gamebuddies.errors import InvalidSessionError, utc_now_iso
 from gamebuddies.readiness import readiness
+from players import cookies
 from players.selectors import session_get_active
 from rooms import services as room_services
-from rooms.selectors import game_state_latest, member_get, room_get_live, room_members
+from rooms.selectors import game_state_latest, member_get, normalize_room_code, room_get_live, room_members
 from rooms.services.status import clean_metadata
 
 from .. import operations
 from ..authentication import require_scope
 from ..models import Scope
 from ..presenters import lobby_url
-from . import presenters, services
+from . import cors, presenters, services
 from .base import BeaconJSONParser, CompatView, KeyOptionalView, PublicView
 from .errors import SessionNotFoundError
 from .serializers import (
@@ -89,7 +90,7 @@ class StatusView(KeyOptionalView):
         return [*super().get_parsers(), BeaconJSONParser()]
 
     def rate_subject(self) -> str:
-        return str(self.kwargs.get("room_code", "")).strip().upper()
+        return normalize_room_code(self.kwargs.get("room_code", ""))
 
     def post(self, request, room_code: str, player_id: str):
         data = self.parse(StatusReport)
@@ -202,7 +203,7 @@ class AbandonView(CompatView):
         return Response(
             {
                 "success": True,
-                "roomCode": room_code.strip().upper(),
+                "roomCode": normalize_room_code(room_code),
                 "status": outcome.status,
                 "abandoned": outcome.abandoned,
                 "reason": reason,
@@ -317,13 +318,9 @@ class ExternalReturnView(KeyOptionalView):
 def _cookie_token(request, room_code: str) -> str | None:
     """The player cookie's token for this room, only when a catalog game's page sent it
     (a sibling site of ours: the cookie is SameSite=Lax) and CORS lets that page read the answer."""
-    from players import cookies
-
-    from . import cors
-
     if cors.allowed_origin(request._request) is None:
         return None
-    return cookies.tokens_from_request(request._request).get(room_code.strip().upper())
+    return cookies.tokens_from_request(request._request).get(normalize_room_code(room_code))
 
 
 class ReturnStatusView(PublicView):

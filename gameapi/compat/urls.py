@@ -12,10 +12,12 @@ from __future__ import annotations
 from django.urls import path, re_path
 
 from . import pages, views
+from .openapi import CompatSchemaView
 
 _PLAYER = "rooms/<str:room_code>/players/<str:player_id>"
 
 game_api_urlpatterns = [
+    path("schema/", CompatSchemaView.as_view(), name="compat-schema"),
     path("health", views.HealthView.as_view(), name="compat-health"),
     path("rooms/<str:room_code>/validate", views.ValidateView.as_view(), name="compat-validate"),
     path(f"{_PLAYER}/status", views.StatusView.as_view(), name="compat-status"),

@@ -353,3 +353,21 @@ def test_make_room_helper_untouched():
     # The lobby-only room the status tests start from has nobody in the game.
     room, _ = make_room(players=2)
     assert set(RoomMember.objects.filter(room=room).values_list("current_location", flat=True)) == {"lobby"}
+
+
+# -- OpenAPI -----------------------------------------------------------------------------
+def test_compat_routes_have_their_own_schema_and_stay_out_of_ours(anon):
+    from django.urls import URLPattern, URLResolver
+
+    from gameapi.compat import urls
+
+    compat = anon.get("/api/v2/game/schema/", format="json").json()
+    described = set(compat["paths"])
+    mounted = {"/api/v2/game/" + str(p.pattern) for p in urls.game_api_urlpatterns if str(p.pattern) != "schema/"}
+    mounted |= {"/api/v2/" + str(p.pattern) for p in urls.api_v2_urlpatterns}
+    mounted |= {"/" + str(p.pattern) for p in urls.site_urlpatterns if isinstance(p, URLPattern | URLResolver)}
+    normalized = {m.replace("<str:", "{").replace(">", "}") for m in mounted if not m.startswith("/^lobby")}
+    assert described == normalized
+    assert all(op["tags"] == ["compat"] for item in compat["paths"].values() for op in item.values())
+    ours = anon.get("/api/v2/schema/", format="json").json()
+    assert not [p for p in ours["paths"] if p.startswith(("/api/v2/game/", "/api/game"))]

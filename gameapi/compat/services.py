@@ -49,12 +49,20 @@ def player_uuid(value) -> uuid.UUID:
         raise PlayerNotFoundError() from None
 
 
-def _game_ended_at(room: Room) -> datetime | None:
-    raw = (room.metadata or {}).get("gameEndedAt")
+def _stamp(room: Room, name: str) -> datetime | None:
+    raw = (room.metadata or {}).get(name)
     try:
         return datetime.fromisoformat(raw) if isinstance(raw, str) else None
     except ValueError:
         return None
+
+
+def _game_ended_at(room: Room) -> datetime | None:
+    """When the room's last game ended (game_end stamps it); None while a newer one runs."""
+    ended, started = _stamp(room, "gameEndedAt"), _stamp(room, "gameStartedAt")
+    if ended is None or (started is not None and started > ended):
+        return None
+    return ended
 
 
 def ended_within(room: Room, seconds: int) -> bool:
@@ -126,7 +134,7 @@ def report_status(
     )
     return StatusOutcome(
         word=word,
-        location=location,
+        location=result.member.current_location,
         member=result.member,
         version=result.change.version,
         update_id=result.change.event_id,

@@ -2,8 +2,9 @@
 
 The original API v2 knew five statuses (ours, rooms.models.PlayerStatus). The unified game
 server and others send their own words with a `location`; when a game leaves the location
-out, the word decides it (the unified server's own table), and the original's default
-applies to the rest: `disconnected` for disconnected, else `game`.
+out, the word decides it (the unified server's own table). `connected` and `returning` without
+a location keep our service's rule (stay where you are; back where the room is) rather than the
+original's `game`, which would refuse a report arriving after the game ended (ROOM_NOT_IN_GAME).
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ from gamebuddies.errors import ValidationError
 from rooms.models import Location, PlayerStatus
 from rooms.services.status import ALLOWED_LOCATIONS, DEFAULT_STATUS_FOR_LOCATION
 
-# Word -> the location it means when the game sends none.
-WORD_LOCATIONS: dict[str, str] = {
+# Word -> the location it means when the game sends none (None: our service's default).
+WORD_LOCATIONS: dict[str, str | None] = {
     # The original's vocabulary.
-    PlayerStatus.CONNECTED: Location.GAME,
+    PlayerStatus.CONNECTED: None,
     PlayerStatus.IN_GAME: Location.GAME,
-    PlayerStatus.RETURNING: Location.GAME,
+    PlayerStatus.RETURNING: None,
     PlayerStatus.LOBBY: Location.LOBBY,
     PlayerStatus.DISCONNECTED: Location.DISCONNECTED,
     # The unified game server's (GameBuddieGamesServer) and its siblings'.
@@ -33,7 +34,7 @@ VALID_STATUSES = list(WORD_LOCATIONS)
 VALID_LOCATIONS = list(Location.values)
 
 
-def resolve(word, location) -> tuple[str, str]:
+def resolve(word, location) -> tuple[str, str | None]:
     """(our status, location) for a game's word and optional location; 400 naming the valid ones.
 
     The location decides where the player is; the word is kept as our status when it is one
@@ -48,6 +49,8 @@ def resolve(word, location) -> tuple[str, str]:
         )
     if location is None:
         location = WORD_LOCATIONS[word]
+        if location is None:
+            return word, None
     if location not in VALID_LOCATIONS:
         raise ValidationError(
             f"location must be one of {', '.join(VALID_LOCATIONS)}",

@@ -160,6 +160,22 @@ def test_disconnected_inside_the_return_window_is_ignored_and_outside_it_applies
     assert response.json()["ignored"] is True and member(seats[1]).current_location == "lobby"
 
 
+def test_connected_without_a_location_after_the_game_ended_keeps_the_player_in_the_lobby(game):
+    room, seats = playing_room()
+    services.game_end(room=room.pk, actor=SYSTEM)
+    response = game.post(f"{base(room)}/players/{seats[1].player.pk}/status", {"status": "connected"})
+    assert response.status_code == 200 and response.json()["updated"]["location"] == "lobby"
+    assert member(seats[1]).current_location == "lobby"
+
+
+def test_the_return_window_closes_when_the_next_game_starts(game):
+    room, seats = playing_room()
+    game.post(f"{base(room)}/return-all")
+    services.game_start(room=room.pk, actor=SYSTEM)
+    response = game.post(f"{base(room)}/players/{seats[1].player.pk}/status", {"status": "disconnected"})
+    assert response.json()["ignored"] is False and member(seats[1]).current_location == "disconnected"
+
+
 def test_legacy_v1_status_route_takes_connected_and_disconnected(game):
     room, seats = playing_room()
     path = f"/api/game/rooms/{room.room_code}/players/{seats[1].player.pk}/status"

@@ -41,7 +41,9 @@ from django.db.backends.signals import connection_created
 from django.http import HttpResponse
 from django.http.request import RawPostDataException
 from django.template.loader import render_to_string
+from psycopg_pool import PoolTimeout
 
+from gamebuddies import pg
 from gamebuddies.errors import ServiceUnavailableError, as_platform_error, error_response
 from gamebuddies.outages import is_connection_lost, note_outage, outage_cause, take_noted_outage
 
@@ -80,7 +82,7 @@ class DatabaseRetryMiddleware:
 
     def _serve(self, request, admissions: _Admissions):
         replayable = _buffer_body(request)
-        with _counting_commits() as commits:
+        with _failing_fast(), _counting_commits() as commits:
             response = self.get_response(request)
         outage = take_noted_outage()
         if outage is None or response.status_code < 500:
@@ -92,7 +94,8 @@ class DatabaseRetryMiddleware:
             )
             _purge_dead_idle_connections()  # the same fault usually took the idle ones too
             admissions.rerun()
-            response = self.get_response(request)
+            with _failing_fast():
+                response = self.get_response(request)
             outage = take_noted_outage()
             if outage is None or response.status_code < 500:
                 return response
@@ -162,6 +165,38 @@ def _counting_commits():
     finally:
         for conn in wrapped:
             conn.__dict__.pop("commit", None)
+
+
+@contextmanager
+def _failing_fast():
+    """While PostgreSQL is known down, this request's new connections are refused at once
+    (gamebuddies/pg.py's breaker) instead of each waiting out the pool's timeout on the
+    worker's one thread; a checkout that times out with the pool's connection attempts failing
+    opens the breaker. Per request, like `_counting_commits`: an instance attribute shadows
+    the method on this context's connections."""
+    wrapped = []
+    for conn in connections.all():
+        if getattr(conn, "pool", None) is None:
+            continue
+
+        def get_new_connection(conn_params, conn=conn, original=conn.get_new_connection):
+            pool = conn.pool
+            pg.refuse_while_down(pool)
+            try:
+                new = original(conn_params)
+            except PoolTimeout as exc:
+                pg.checkout_failed(pool, exc)
+                raise
+            pg.checkout_succeeded()
+            return new
+
+        conn.get_new_connection = get_new_connection
+        wrapped.append(conn)
+    try:
+        yield
+    finally:
+        for conn in wrapped:
+            conn.__dict__.pop("get_new_connection", None)
 
 
 def _drop_broken_connections() -> None:

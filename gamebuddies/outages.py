@@ -130,3 +130,18 @@ broadcasts = Outage(
     "Room broadcasts (channel layer)",
     "snapshots are dropped and counted until it is back; clients catch up by version and sync",
 )
+
+
+# PostgreSQL as requests see it: a connection could not be had from a pool (the server is
+# refusing, unreachable or hung). While it is known down, requests that need a new connection
+# are answered 503 at once instead of each waiting out the pool's timeout (on a worker's one
+# thread for Django views, those waits queue up); one try goes through every
+# DATABASE_BREAKER_SECONDS to notice the recovery (gamebuddies/db_resilience.py, gamebuddies/pg.py).
+database = Outage("PostgreSQL", "requests needing a connection answer 503 at once until it answers again")
+DATABASE_BREAKER_SECONDS = 1.0
+
+
+def database_breaker_open(idle_connections: int) -> bool:
+    """Refuse at once? Only while the database failed less than DATABASE_BREAKER_SECONDS ago
+    and the pool has no idle connection to hand out (one coming back means it is up)."""
+    return database.down and idle_connections == 0 and database.seconds_since_failure() < DATABASE_BREAKER_SECONDS

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from contextlib import asynccontextmanager
 
 import orjson
 import psycopg
@@ -25,6 +26,8 @@ from psycopg import AsyncConnection
 from psycopg.conninfo import make_conninfo
 from psycopg.types.json import set_json_dumps, set_json_loads
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
+
+from gamebuddies import outages
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +48,8 @@ def _conninfo() -> str:
         "host": db.get("HOST") or None,
         "port": str(db["PORT"]) if db.get("PORT") else None,
         "application_name": "gamebuddies-async",
+        # A hung or unreachable server fails a connection attempt instead of blocking it.
+        "connect_timeout": settings.DB_CONNECT_TIMEOUT_SECONDS,
         **{k: v for k, v in options.items() if isinstance(v, str | int)},
     }
     return make_conninfo(**{k: v for k, v in params.items() if v is not None})
@@ -82,6 +87,59 @@ async def get_pool() -> AsyncConnectionPool:
     return pool
 
 
+class DatabaseUnavailable(PoolTimeout):
+    """PostgreSQL failed moments ago and the pool has nothing idle: refused without waiting.
+
+    A PoolTimeout (no connection was handed out), so a caller answers 503 and nothing re-runs."""
+
+
+_connect_errors_seen: dict[int, int] = {}
+
+
+def refuse_while_down(pool) -> None:
+    """The breaker (gamebuddies/outages.py): raise DatabaseUnavailable while PostgreSQL is known down."""
+    if outages.database_breaker_open(pool.get_stats().get("pool_available", 0)):
+        raise DatabaseUnavailable("PostgreSQL failed moments ago; not waiting for a connection")
+
+
+def checkout_failed(pool, exc: BaseException) -> None:
+    """A request got no connection in time. The database is down if the pool's own connection
+    attempts have been failing meanwhile; a pool that is merely busy (every connection in use,
+    none failing) opens no breaker, that request just answered 503."""
+    errors = pool.get_stats().get("connections_errors", 0)
+    if errors > _connect_errors_seen.get(id(pool), 0):
+        outages.database.failed(exc)
+    _connect_errors_seen[id(pool)] = errors
+
+
+def checkout_succeeded() -> None:
+    outages.database.recovered()
+
+
+def request_timeout() -> float:
+    """How long a request waits for a pooled connection before its 503 (short: an unreachable
+    server must not hold requests for the pool's whole timeout)."""
+    return settings.DB_POOL_TIMEOUT_SECONDS
+
+
+@asynccontextmanager
+async def connection(pool: AsyncConnectionPool | None = None):
+    """A connection of this loop's pool for one request: refused at once while PostgreSQL is
+    known down, else waited for at most `request_timeout()`; a failure opens the breaker."""
+    pool = pool or await get_pool()
+    refuse_while_down(pool)
+    try:
+        conn = await pool.getconn(timeout=request_timeout())
+    except PoolTimeout as exc:
+        checkout_failed(pool, exc)
+        raise
+    checkout_succeeded()
+    try:
+        yield conn
+    finally:
+        await pool.putconn(conn)
+
+
 async def fetch(sql: str, params: dict, *, many: bool = False):
     """One read statement on a pooled connection (a row, or all rows with `many`).
 
@@ -92,7 +150,7 @@ async def fetch(sql: str, params: dict, *, many: bool = False):
     pool = await get_pool()
     for attempt in (1, 2):
         try:
-            async with pool.connection() as conn:
+            async with connection(pool) as conn:
                 cursor = await conn.execute(sql, params)
                 return await (cursor.fetchall() if many else cursor.fetchone())
         except PoolTimeout:

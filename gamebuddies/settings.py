@@ -115,6 +115,11 @@ TEMPLATES = [
 
 # --- Database ---------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
+# How long a request waits for a pooled PostgreSQL connection, and a connection attempt for
+# the server: short, so an unreachable database answers 503 in about this long (issue 16);
+# while it is known down, requests are refused at once (gamebuddies/db_resilience.py).
+DB_POOL_TIMEOUT_SECONDS = float(os.environ.get("DB_POOL_TIMEOUT_SECONDS", 2))
+DB_CONNECT_TIMEOUT_SECONDS = env_int("DB_CONNECT_TIMEOUT_SECONDS", 2)
 if DATABASE_URL:
     # Pooled connections are tested before use by gamebuddies/db_resilience.py, not CONN_HEALTH_CHECKS.
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
@@ -123,8 +128,9 @@ if DATABASE_URL:
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": env_int("DB_POOL_MIN", 2),
             "max_size": env_int("DB_POOL_MAX", 20),
-            "timeout": 10,
+            "timeout": DB_POOL_TIMEOUT_SECONDS,
         }
+        DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", DB_CONNECT_TIMEOUT_SECONDS)
 # The lean async paths' own pool (gamebuddies/pg.py), per worker process, PostgreSQL only.
 DB_ASYNC_POOL_MIN = env_int("DB_ASYNC_POOL_MIN", 2)
 DB_ASYNC_POOL_MAX = env_int("DB_ASYNC_POOL_MAX", 10)

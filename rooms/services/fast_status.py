@@ -275,7 +275,7 @@ async def update_player_status(
     reconnected = False
     for attempt in range(_ATTEMPTS):
         try:
-            async with pool.connection() as conn:
+            async with pg.connection(pool) as conn:
                 if attempt < _OPTIMISTIC_ATTEMPTS:
                     return await _update_optimistic(conn, request, retries)
                 return await _update_locked(conn, request, retries)

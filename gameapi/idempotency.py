@@ -16,6 +16,8 @@ With the header, the answer of a change is also recorded in PostgreSQL in the sa
 transaction as the change (gameapi/idempotency_store.py), and a request that finds no
 record in Redis looks there before it runs: a retry after a connection lost during COMMIT
 replays the original answer if the change committed and applies it, once, if it did not.
+While Redis is away the record alone keeps the promise (its unique key lets one of two
+concurrent requests with the same key commit; the other answers 409).
 """
 
 from __future__ import annotations
@@ -84,15 +86,21 @@ class Guard:
     key_hash: str = ""  # SHA-256 of the Idempotency-Key: the durable record's key
     # Set when the slot must be freed whatever the answer (the key belongs to another request).
     discard: bool = False
+    # Redis was away when the request began: no slot to free or fill (the durable record holds).
+    unclaimed: bool = False
 
     def release(self) -> None:
         """Free the slot without keeping an answer (the request did not finish)."""
+        if self.unclaimed:
+            return
         try:
             cache.delete(self.cache_key)
         except Exception:  # the claim expires by itself (in-flight timeout)
             logger.warning("idempotency slot not freed", exc_info=True)
 
     def finish(self, response: HttpResponse) -> None:
+        if self.unclaimed:
+            return
         try:
             record = self.record_for(
                 status=response.status_code, content_type=response.get("Content-Type", ""), body=response.content
@@ -210,7 +218,12 @@ def begin(
             claimed = cache.add(guard.cache_key, in_flight_record(guard), timeout)
         except Exception:
             if guard.idempotency_key:
-                raise  # promised exactly-once: better a 500 the client retries than a double write
+                # Redis is away: PostgreSQL alone keeps the promise. The record is looked up
+                # here and written with the change; its unique key lets only one of two
+                # concurrent requests with this key commit (the other answers 409).
+                guard.unclaimed = True
+                _answer_from_durable_record(guard)
+                return guard
             logger.warning("request deduplication unavailable", exc_info=True)
             return None
         if claimed:

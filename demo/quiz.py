@@ -99,7 +99,8 @@ def sort_key(entry: dict) -> tuple:
 
 def display(entry: dict) -> str:
     points = f"{entry['score']:,}".replace(",", " ")
-    return f"{points} pts ({entry['correct']}/{len(entry['answers'])} right)"
+    # No brackets: the summary puts this in brackets ("Maya wins Quick Quiz (1 500 pts · 2/3 right).").
+    return f"{points} pts · {entry['correct']}/{len(entry['answers'])} right"
 
 
 def ranking_fields(entry: dict) -> dict:

@@ -99,7 +99,8 @@ def sort_key(entry: dict) -> tuple:
 def display(entry: dict) -> str:
     text = f"{entry['timeMs']:,} ms".replace(",", " ")
     if entry.get("falseStarts"):
-        text += f" ({entry['falseStarts']} false start{'s' if entry['falseStarts'] > 1 else ''})"
+        # No brackets: the summary puts this in brackets already.
+        text += f" · {entry['falseStarts']} false start{'s' if entry['falseStarts'] > 1 else ''}"
     return text
 
 

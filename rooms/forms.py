@@ -26,6 +26,9 @@ class NameField(forms.CharField):
             widget=forms.TextInput(
                 attrs={
                     "autocomplete": "nickname",
+                    "autocapitalize": "words",
+                    "autocorrect": "off",
+                    "enterkeyhint": "go",
                     "maxlength": str(MAX_NAME_LENGTH),
                     "placeholder": "e.g. Alex",
                     "spellcheck": "false",
@@ -50,8 +53,12 @@ class RoomCodeField(forms.CharField):
             max_length=20,
             widget=forms.TextInput(
                 attrs={
+                    # Letters and digits: the text keyboard, capitals on, no corrections.
                     "autocomplete": "off",
                     "autocapitalize": "characters",
+                    "autocorrect": "off",
+                    "inputmode": "text",
+                    "enterkeyhint": "next",
                     "spellcheck": "false",
                     "maxlength": str(ROOM_CODE_LENGTH),
                     "placeholder": "K7Q2MX",
@@ -85,6 +92,7 @@ class ErrorsDescribedMixin:
         for name in self.errors:
             if name in self.fields:
                 self.fields[name].widget.attrs["aria-describedby"] = f"{self[name].auto_id}_error"
+                self.fields[name].widget.attrs["aria-invalid"] = "true"
 
 
 class CreateRoomForm(ErrorsDescribedMixin, forms.Form):

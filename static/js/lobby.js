@@ -6,6 +6,7 @@
 
 import { hostNotice } from "./host-notice.js";
 import { createOptimisticStore } from "./optimistic.js";
+import { roomChanges } from "./room-changes.js";
 import { connectRoom, RoomNetworkError } from "./room-socket.js";
 import {
   defaultSettings,
@@ -24,21 +25,30 @@ export { connectRoom, RoomNetworkError, RoomRequestError } from "./room-socket.j
 const CONFIRM_BROADCAST_MS = 2000;
 const ALERT_MS = 6000;
 const HOST_NOTICE_MS = 20000;
+const ANNOUNCE_SETTLE_MS = 400; // changes this close together are read out as one announcement
 
 const CONNECTION_LABELS = {
   connected: "Connected",
   syncing: "Syncing…",
-  offline: "Offline — reconnecting…",
+  offline: "Reconnecting…",
   ended: "Disconnected",
 };
 
-const ENDED_TEXT = {
-  removed: "The host removed you from the room, or you left it from another tab.",
-  closed: "This room has closed.",
-  unauthenticated: "Your seat in this room is no longer valid.",
-  forbidden: "Your seat in this room is no longer valid.",
-  "not-found": "This room no longer exists.",
+// Each end of a seat says what happened and offers one way on (issue 22 #5).
+// `rejoin`: the way on is this room's join page (the seat expired, the room is still there).
+const ENDED = {
+  kicked: { title: "You were removed from this room", text: "The host removed you from room {code}." },
+  left: { title: "You left this room", text: "You left room {code} in another tab or window." },
+  closed: { title: "This room has closed", text: "Room {code} has closed. Ask for a new code, or start a room of your own." },
+  "not-found": { title: "This room no longer exists", text: "Room {code} is gone. Ask for a new code, or start a room of your own." },
+  unauthenticated: {
+    title: "Your seat has expired",
+    text: "Your seat in room {code} is no longer valid. Join again to get a new one.",
+    rejoin: true,
+  },
 };
+ENDED.removed = ENDED.kicked; // a 4003 close without the snapshot that says how
+ENDED.forbidden = ENDED.unauthenticated;
 
 function byId(id) {
   return document.getElementById(id);
@@ -55,8 +65,16 @@ function startLobby(data) {
     players: byId("players"),
     count: byId("player-count"),
     ready: byId("ready-toggle"),
-    readyHint: byId("ready-hint"),
+    youNote: byId("you-note"),
     spectatorNote: byId("spectator-note"),
+    actionBar: byId("action-bar"),
+    announcer: byId("room-announcer"),
+    share: document.querySelector(".room-bar__share"),
+    leaveForm: byId("leave-form"),
+    leaveDialog: byId("leave-dialog"),
+    leaveDialogText: byId("leave-dialog-text"),
+    leaveConfirm: byId("leave-confirm"),
+    leaveCancel: byId("leave-cancel"),
     hostGame: byId("host-game"),
     guestGame: byId("guest-game"),
     gameSelect: byId("game-select"),
@@ -72,7 +90,9 @@ function startLobby(data) {
     playLink: byId("play-link"),
     endGame: byId("end-game"),
     ended: byId("ended"),
+    endedTitle: byId("ended-title"),
     endedText: byId("ended-text"),
+    home: byId("home-link"),
     rejoin: byId("rejoin-link"),
     main: byId("lobby-main"),
     result: byId("last-result"),
@@ -87,6 +107,7 @@ function startLobby(data) {
   let starting = false;
   let lastRecovery = 0;
   let serverState = data.state; // the last snapshot from the server, without local changes
+  let myDeparture = null; // "kicked" or "left", from the snapshot that removed this seat
 
   const store = createOptimisticStore({ state: data.state, version: data.version, onChange: render });
 
@@ -96,8 +117,12 @@ function startLobby(data) {
     initialVersion: data.version,
     heartbeatMs: data.heartbeatMs,
     onState(state, update) {
-      const graceSeconds = (update.changes || {}).hostGraceSeconds ?? data.hostGraceSeconds;
+      const changes = update.changes || {};
+      const graceSeconds = changes.hostGraceSeconds ?? data.hostGraceSeconds;
       showHostNotice(hostNotice(serverState, state, { myId, graceSeconds }));
+      announce(roomChanges(serverState, state, { myId, games }));
+      if (changes.playerId === myId && update.event === "player_kicked") myDeparture = "kicked";
+      if (changes.playerId === myId && update.event === "player_left") myDeparture = "left";
       serverState = state;
       store.server(state, update.version);
       const launched = update.changes && Array.isArray(update.changes.players) ? update.changes.players : [];
@@ -142,14 +167,15 @@ function startLobby(data) {
     ui.count.textContent =
       `${playing} / ${state.room.maxPlayers} players` + (watching ? ` · ${watching} watching` : "");
 
-    ui.ready.hidden = ui.readyHint.hidden = amSpectator || !mine;
+    const inLobby = state.room.status === "lobby";
+    ui.ready.hidden = amSpectator || !mine || !inLobby;
+    ui.youNote.hidden = amSpectator;
     ui.spectatorNote.hidden = !amSpectator;
     ui.ready.setAttribute("aria-pressed", String(Boolean(mine?.isReady)));
-    ui.ready.disabled = state.room.status !== "lobby";
 
     ui.hostGame.hidden = !amHost;
     ui.guestGame.hidden = amHost;
-    ui.start.hidden = !amHost;
+    ui.start.hidden = !amHost || !inLobby;
     if (ui.gameSelect !== document.activeElement) ui.gameSelect.value = game ? game.slug : "";
     ui.gameSelect.disabled = state.room.status !== "lobby";
     ui.settings.hidden = !renderSettingsInputs(ui.settingsFields, game, state.room.settings);
@@ -161,20 +187,48 @@ function startLobby(data) {
     const [canStart, hint] = startReadiness(state, game);
     ui.start.disabled = !canStart || starting;
     ui.start.textContent = starting ? "Starting…" : "Start game";
-    ui.startHint.textContent = amHost ? hint : state.room.status === "lobby" ? "Waiting for the host to start." : "";
+    ui.startHint.textContent = actionHint({ state, mine, amHost, amSpectator, hint });
 
     const result = (state.room.metadata || {}).lastGameResult;
     ui.result.hidden = state.room.status !== "lobby" || !renderLastResult(ui.resultSummary, ui.resultRanking, result);
 
-    const inGame = state.room.status !== "lobby";
+    // One rule for late joiners, said the same on the join page: a running game can be
+    // joined from here at any time (or they wait here for the next one).
+    const inGame = !inLobby;
     ui.banner.hidden = !inGame;
+    ui.playLink.hidden = state.room.status !== "in_game";
     if (inGame) {
       const name = game ? game.name : "A game";
       ui.bannerText.textContent =
-        state.room.status === "returning" ? `${name} is ending; players are coming back.` : `${name} is in progress.`;
+        state.room.status === "returning"
+          ? `${name} is ending; players are coming back.`
+          : `${name} is in progress: ${amSpectator ? "watch it" : "join in"} now, or wait here for the next game.`;
       ui.playLink.textContent = amSpectator ? "Watch the game" : "Join the game";
       ui.endGame.hidden = !amHost;
     }
+  }
+
+  // The line under the bar's buttons: what this person can do next.
+  function actionHint({ state, mine, amHost, amSpectator, hint }) {
+    if (!mine) return "";
+    if (state.room.status === "returning") return "The game is ending; everyone is coming back.";
+    if (state.room.status !== "lobby") return "";
+    if (amHost) return hint;
+    if (amSpectator) return "You're watching. Waiting for the host to start.";
+    return mine.isReady ? "You're ready. Waiting for the host to start." : "Tell the host you're set to play.";
+  }
+
+  // Polite, and only for changes in the room: a burst of snapshots is read as one message.
+  let announceTimer = null;
+  let announceQueue = [];
+  function announce(lines) {
+    if (!lines.length) return;
+    announceQueue.push(...lines);
+    clearTimeout(announceTimer);
+    announceTimer = setTimeout(() => {
+      ui.announcer.textContent = announceQueue.join(". ") + ".";
+      announceQueue = [];
+    }, ANNOUNCE_SETTLE_MS);
   }
 
   function showConnection(status) {
@@ -208,13 +262,22 @@ function startLobby(data) {
   }
 
   function showEnded({ reason }) {
-    ui.endedText.textContent = ENDED_TEXT[reason] || "You're no longer connected to this room.";
-    ui.rejoin.hidden = reason === "closed" || reason === "not-found";
+    const why = (reason === "removed" && myDeparture) || reason;
+    const ending = ENDED[why] || {
+      title: "You're no longer in this room",
+      text: "You're no longer connected to room {code}.",
+    };
+    ui.endedTitle.textContent = ending.title;
+    ui.endedText.textContent = ending.text.replace("{code}", data.code);
+    // One way on: the join page when the room is still there for you, else the home page.
+    ui.rejoin.hidden = !ending.rejoin;
+    ui.home.hidden = Boolean(ending.rejoin);
     ui.ended.hidden = false;
-    ui.main.hidden = true;
-    ui.banner.hidden = true;
-    ui.result.hidden = true;
-    ui.ended.querySelector("h2").focus?.();
+    // Nothing of the room stays on offer: no invite link, no buttons that cannot work.
+    for (const part of [ui.main, ui.banner, ui.result, ui.actionBar, ui.share, ui.alerts, ui.hostNotice]) part.hidden = true;
+    document.body.classList.add("body--ended");
+    if (ui.leaveDialog.open) ui.leaveDialog.close();
+    ui.endedTitle.focus?.();
   }
 
   // -- actions -----------------------------------------------------------------
@@ -313,6 +376,32 @@ function startLobby(data) {
       });
     }
   });
+
+  // Leaving asks first (issue 22 #5); without this script the form simply posts.
+  ui.leaveForm.addEventListener("submit", (event) => {
+    if (ui.leaveDialog.open || typeof ui.leaveDialog.showModal !== "function") return;
+    event.preventDefault();
+    const mine = me();
+    const others = store.state.players.filter((p) => p.id !== myId && p.isConnected);
+    ui.leaveDialogText.textContent =
+      mine?.role === "host" && others.length
+        ? "You're the host: the host role passes to another player. To play again you join like a new player."
+        : "Your seat goes: to play again you join the room like a new player.";
+    ui.leaveDialog.showModal();
+    ui.leaveCancel.focus();
+  });
+  ui.leaveConfirm.addEventListener("click", () => {
+    ui.leaveConfirm.disabled = true;
+    ui.leaveForm.submit();
+  });
+  ui.leaveCancel.addEventListener("click", () => ui.leaveDialog.close());
+
+  // Phones show the start of a long invite link: keep its end, the room code, in view.
+  function showLinkEnd() {
+    if (document.activeElement !== ui.link) ui.link.scrollLeft = ui.link.scrollWidth;
+  }
+  window.addEventListener("resize", showLinkEnd);
+  showLinkEnd();
 
   ui.copy.addEventListener("click", async () => {
     try {

@@ -10,8 +10,11 @@
 // - orders snapshots by version: older ones are ignored, a gap triggers `sync`,
 // - reconnects by itself with exponential backoff and jitter, then syncs from the
 //   last version it knew, so a page that was offline catches up without a reload,
-// - sends heartbeat pings and treats a socket without pongs as dead (browsers keep
-//   dead sockets "open" for minutes after the network goes away).
+// - sends heartbeat pings and treats a socket that stays silent as dead (browsers keep
+//   dead sockets "open" for minutes after the network goes away). While the page is
+//   visible it pings every few seconds (`livenessMs`) and any message from the server
+//   counts as a sign of life, so a silently dead path is noticed within ~8 s; a hidden
+//   page pings at `heartbeatMs` only (its timers are throttled anyway).
 
 // Close codes after which reconnecting cannot help: the seat or the room is gone.
 const TERMINAL_CLOSES = new Map([
@@ -20,6 +23,9 @@ const TERMINAL_CLOSES = new Map([
   [4003, "removed"],
   [4404, "not-found"],
   [4410, "closed"],
+  // This seat opened more sockets than the server keeps (other tabs); this was the oldest.
+  // Reconnecting would only push another tab out in turn.
+  [4409, "superseded"],
 ]);
 const RATE_LIMITED_CLOSE = 4429;
 
@@ -50,9 +56,11 @@ export function connectRoom({
   client = "lobby",
   initialVersion = 0,
   heartbeatMs = 15000,
+  livenessMs = 4000,
+  connectTimeoutMs = 4000,
   ackTimeoutMs = 8000,
   backoffBaseMs = 300,
-  backoffMaxMs = 5000,
+  backoffMaxMs = 4000,
   onState = () => {},
   onStatus = () => {},
   onMessage = () => {},
@@ -67,6 +75,7 @@ export function connectRoom({
   let reconnectTimer = null;
   let heartbeatTimer = null;
   let pongTimer = null;
+  let connectTimer = null;
   let syncing = null;
   let sequence = 0;
   const pending = new Map(); // requestId -> { resolve, reject, timer }
@@ -90,7 +99,8 @@ export function connectRoom({
     clearTimeout(reconnectTimer);
     reconnectTimer = null;
     if (ended) return;
-    setStatus("syncing");
+    // A page that lost its connection keeps saying so ("Reconnecting…") until it is caught up.
+    if (status !== "offline") setStatus("syncing");
     let ws;
     try {
       ws = new WebSocket(socketUrl());
@@ -99,7 +109,19 @@ export function connectRoom({
       return;
     }
     socket = ws;
+    // A connection attempt into a dead network can hang for a long time: give up on it and
+    // try again, so the page is back within seconds of the network's return.
+    let opened = false;
+    clearTimeout(connectTimer);
+    connectTimer = setTimeout(() => {
+      if (ws !== socket || opened) return;
+      dropSocket("connect timeout");
+      setStatus("offline");
+      scheduleReconnect();
+    }, connectTimeoutMs);
     ws.onopen = () => {
+      opened = true;
+      clearTimeout(connectTimer);
       if (ws === socket) handleOpen();
     };
     ws.onmessage = (event) => {
@@ -131,13 +153,15 @@ export function connectRoom({
       return;
     }
     if (!message || typeof message !== "object") return;
+    // Any message proves the socket is alive, not only a pong.
+    clearTimeout(pongTimer);
+    pongTimer = null;
     if (message.type === "roomStateUpdate") {
       handleSnapshot(message);
     } else if (message.type === "ack") {
       settle(message);
     } else if (message.type === "pong") {
-      clearTimeout(pongTimer);
-      pongTimer = null;
+      // handled above: the socket is alive
     } else {
       if (message.type === "error" && message.retryAfter) minDelayMs = message.retryAfter * 1000;
       onMessage(message);
@@ -170,6 +194,7 @@ export function connectRoom({
 
   function handleClose(code) {
     socket = null;
+    clearTimeout(connectTimer);
     stopHeartbeat();
     failPending("closed");
     if (TERMINAL_CLOSES.has(code)) {
@@ -216,9 +241,17 @@ export function connectRoom({
     }
   }
 
+  function pageVisible() {
+    return typeof document === "undefined" || document.visibilityState !== "hidden";
+  }
+
+  function pingEveryMs() {
+    return pageVisible() ? Math.min(heartbeatMs, livenessMs) : heartbeatMs;
+  }
+
   function startHeartbeat() {
     stopHeartbeat();
-    heartbeatTimer = setInterval(ping, heartbeatMs);
+    heartbeatTimer = setInterval(ping, pingEveryMs());
   }
 
   function stopHeartbeat() {
@@ -227,12 +260,12 @@ export function connectRoom({
     heartbeatTimer = pongTimer = null;
   }
 
-  function ping(timeoutMs = Math.min(heartbeatMs / 2, 10000)) {
+  function ping(timeoutMs = Math.min(pingEveryMs(), 5000)) {
     if (!socket || socket.readyState !== WebSocket.OPEN || pongTimer) return;
     pongTimer = setTimeout(() => {
       pongTimer = null;
       dropSocket("no pong");
-      setStatus("offline");
+      setStatus("offline"); // "Reconnecting…" at once, before the new socket is tried
       attempt = 0;
       open();
     }, timeoutMs);
@@ -298,7 +331,9 @@ export function connectRoom({
   }
   function onVisible() {
     // Timers are throttled in background tabs: check the socket as soon as the page is seen.
-    if (document.visibilityState === "visible" && !ended) {
+    if (ended) return;
+    if (socket && socket.readyState === WebSocket.OPEN) startHeartbeat(); // the period depends on visibility
+    if (document.visibilityState === "visible") {
       if (socket) ping(3000);
       else onOnline();
     }
@@ -313,6 +348,7 @@ export function connectRoom({
     window.removeEventListener("online", onOnline);
     document.removeEventListener("visibilitychange", onVisible);
     clearTimeout(reconnectTimer);
+    clearTimeout(connectTimer);
     dropSocket("closed by page");
     setStatus("ended");
   }

@@ -2,10 +2,9 @@
 // Questions come from the game's server without their answers; each answer is checked
 // there, one at a time. Progress goes through the browser SDK so the scoreboard is live.
 
-import { $, config, createShell } from "./shell.js";
+import { $, config, createShell, GameOverError } from "./shell.js";
 
 const FEEDBACK_MS = 1800;
-const ATTEMPTS = 5;
 const LETTERS = ["A", "B", "C", "D"];
 
 function points(value) {
@@ -21,18 +20,6 @@ function describePlayer(player, progress) {
 const shell = createShell({ describePlayer });
 if (shell) play(shell);
 
-async function retrying(call) {
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      return await call();
-    } catch (error) {
-      const permanent = error.status && error.status < 500 && error.code !== "RATE_LIMITED";
-      if (permanent || attempt + 1 >= ATTEMPTS) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 400 * 2 ** attempt * (0.5 + Math.random() / 2)));
-    }
-  }
-}
-
 function play(shell) {
   const { gb } = shell;
   const limitMs = config.questionSeconds * 1000;
@@ -45,8 +32,7 @@ function play(shell) {
   let over = false;
 
   function report(finished = false) {
-    const progress = { run: shell.runId(), round: index, of: questions.length, score, finished };
-    gb.reportProgress({ [config.game]: progress }).catch(() => {});
+    shell.report({ run: shell.runId(), round: index, of: questions.length, score, finished });
   }
 
   function renderHead() {
@@ -75,6 +61,8 @@ function play(shell) {
       return button;
     });
     $("choices").replaceChildren(...buttons);
+    // Each new question is read out once (the timer is not).
+    $("question-announcer").textContent = `Question ${index + 1} of ${questions.length}: ${question.text}`;
     answering = true;
     askedAt = performance.now();
     $("timer").value = 1000;
@@ -97,9 +85,14 @@ function play(shell) {
     }
     let answer;
     try {
-      answer = await retrying(() => shell.post("answer", { index, choice, timeMs }));
+      // Retried until the server answers, however long the network is away; the server keeps
+      // the first answer to a question, so a retry never scores twice.
+      answer = await shell.deliver("answer", { index, choice, timeMs });
     } catch (error) {
+      if (error instanceof GameOverError) return;
+      // Refused (e.g. this question was answered from another tab): carry on from the server's record.
       $("feedback").textContent = error.message;
+      setTimeout(() => resume().catch(showLoadError), FEEDBACK_MS);
       return;
     }
     const { feedback } = answer;
@@ -148,6 +141,24 @@ function play(shell) {
     clearInterval(ticker);
   });
 
+  // Where this player stands, from the server: after loading, a reload or a refused answer.
+  async function resume() {
+    const run = await shell.deliver("questions");
+    questions = run.questions;
+    index = run.answered.length;
+    score = run.score;
+    if (index >= questions.length) done();
+    else {
+      report(); // others now see "Question n of N" instead of "Getting ready"
+      ask();
+    }
+  }
+
+  function showLoadError(error) {
+    if (error instanceof GameOverError) return;
+    $("question-text").textContent = error.message || "Couldn't load the questions.";
+  }
+
   gb.connect()
     .then(async () => {
       if (gb.room.status !== "in_game") return; // the SDK shows the result and returns to the lobby
@@ -155,17 +166,7 @@ function play(shell) {
         $("question-text").textContent = "You're watching: the race is on the right.";
         return;
       }
-      const run = await retrying(() => shell.post("questions"));
-      questions = run.questions;
-      index = run.answered.length;
-      score = run.score;
-      if (index >= questions.length) done();
-      else {
-        report(); // others now see "Question n of N" instead of "Getting ready"
-        ask();
-      }
+      await resume();
     })
-    .catch((error) => {
-      $("question-text").textContent = error.message || "Couldn't load the questions.";
-    });
+    .catch(showLoadError);
 }

@@ -3,12 +3,13 @@
 // reports progress through the browser SDK so everyone sees everyone's race live; the
 // game's server scores the rounds, keeps the results and ends the game.
 
-import { $, config, createShell, formatMs } from "./shell.js";
+import { $, config, createShell, formatMs, GameOverError } from "./shell.js";
 
 const MIN_WAIT_MS = 1500;
 const MAX_EXTRA_WAIT_MS = 3000;
 const SHOW_RESULT_MS = 1400;
-const SUBMIT_ATTEMPTS = 6;
+// On a phone there is no Space bar to mention.
+const TOUCH_ONLY = window.matchMedia("(hover: none) and (pointer: coarse)").matches;
 
 function describePlayer(player, progress) {
   if (!progress) return { label: "Getting ready", score: "" };
@@ -79,14 +80,14 @@ function play(shell) {
 
   function report(finished = false) {
     const { totalMs, bestMs } = totals();
-    const progress = { run: shell.runId(), round: rounds.length, of: totalRounds, totalMs, bestMs, finished };
-    gb.reportProgress({ [config.game]: progress }).catch(() => {}); // display only; the server keeps the results
+    // Display only; the server keeps the results.
+    shell.report({ run: shell.runId(), round: rounds.length, of: totalRounds, totalMs, bestMs, finished });
   }
 
   function intro() {
     phase = "intro";
     pad.disabled = false;
-    show("intro", rounds.length ? "Next round" : "Tap to start", "or press Space");
+    show("intro", rounds.length ? "Next round" : "Tap to start", TOUCH_ONLY ? "" : "or press Space");
     renderRounds();
   }
 
@@ -139,22 +140,15 @@ function play(shell) {
     renderRounds();
     show("done", "Finished!", `Total ${formatMs(totals().totalMs)} · sending…`);
     const payload = { rounds: rounds.map(({ timeMs, falseStart }) => ({ timeMs, falseStart })) };
-    for (let attempt = 0; attempt < SUBMIT_ATTEMPTS; attempt += 1) {
-      try {
-        const outcome = await shell.post("results", payload);
-        shell.markFinished();
-        if (outcome.gameEnded) shell.showFinal(outcome.result);
-        else waitingFor(outcome.waitingFor);
-        return;
-      } catch (error) {
-        if (error.status && error.status < 500 && error.code !== "RATE_LIMITED") {
-          show("done", "Finished!", error.message);
-          return;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** attempt * (0.5 + Math.random() / 2)));
-      }
+    try {
+      // Retried until the server answers (a repeat returns the first result, never a second one).
+      const outcome = await shell.deliver("results", payload);
+      shell.markFinished();
+      if (outcome.gameEnded) shell.showFinal(outcome.result);
+      else waitingFor(outcome.waitingFor);
+    } catch (error) {
+      if (!(error instanceof GameOverError)) show("done", "Finished!", error.message);
     }
-    show("done", "Finished!", "Couldn't reach the game server. Check your connection.");
   }
 
   function waitingFor(ids) {

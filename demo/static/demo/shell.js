@@ -1,6 +1,12 @@
 // What every demo game page shares: the SDK connection, the connection indicator, the live
-// scoreboard of who is still playing, posting results to the game's server, and the final
-// results before everyone goes back to the lobby. Player text is only ever set as textContent.
+// scoreboard of who is still playing (and who is offline), posting to the game's server
+// until it answers, and the final results before everyone goes back to the lobby.
+// Player text is only ever set as textContent.
+//
+// A game page must survive a network blip (issue 22 #1): a request that cannot reach the
+// server is retried when the connection returns (or on Retry) instead of failing, the page
+// says "Connection lost — retrying" meanwhile, and this player's progress is reported again
+// once the room socket is back, so the others' scoreboards catch up.
 
 import { GameBuddies, LaunchError } from "../gamebuddies/sdk.js";
 
@@ -10,11 +16,12 @@ export const $ = (id) => document.getElementById(id);
 const CONNECTION_LABELS = {
   connected: "Connected",
   syncing: "Syncing…",
-  offline: "Offline — reconnecting…",
+  offline: "Reconnecting…",
   ended: "Disconnected",
 };
 const RETURN_DELAY_MS = 4000;
 const RECHECK_MS = 5000;
+const RETRY_MAX_MS = 4000;
 
 export function formatMs(ms) {
   return `${Math.round(ms).toLocaleString("en-US").replace(/,/g, "\u2009")} ms`;
@@ -33,7 +40,15 @@ export class ServerError extends Error {
     this.code = (body && body.code) || "HTTP_ERROR";
     this.status = status;
   }
+
+  /** Worth sending again: the server is busy or briefly unavailable (never a refusal). */
+  get retryable() {
+    return this.status >= 500 || this.status === 429 || this.status === 408;
+  }
 }
+
+/** The request stopped because the game ended meanwhile; nothing to show. */
+export class GameOverError extends Error {}
 
 /**
  * Start the page. `describePlayer(player, progress)` -> { label, score, done } draws one
@@ -58,6 +73,31 @@ export function createShell({ describePlayer }) {
   let checkTimer = null;
   let rosterTimer = null;
   let ended = false;
+  let lastProgress = null;
+  let wasOffline = false;
+  const waiters = new Set(); // retries waiting for the network, Retry, or their backoff
+
+  function wakeRetries() {
+    for (const wake of [...waiters]) wake();
+  }
+
+  function showNetProblem(on) {
+    $("net-problem").hidden = !on || ended;
+  }
+
+  // Waits for whichever comes first: the backoff, the browser going online, the room
+  // socket reconnecting, or the player pressing Retry.
+  function pause(ms) {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      waiters.add(done);
+    });
+  }
 
   const shell = {
     gb,
@@ -84,6 +124,35 @@ export function createShell({ describePlayer }) {
       if (!response.ok) throw new ServerError(data, response.status);
       return data;
     },
+    /**
+     * `post` until the server answers: a network failure or a retryable answer is tried again
+     * (the endpoints are idempotent, so a retry never counts twice) while the page says
+     * "Connection lost — retrying"; a refusal (4xx) is thrown. Stops with GameOverError
+     * once the game has ended.
+     */
+    async deliver(name, body = {}) {
+      for (let attempt = 0; ; attempt += 1) {
+        if (ended) throw new GameOverError();
+        try {
+          const answer = await shell.post(name, body);
+          showNetProblem(false);
+          return answer;
+        } catch (error) {
+          if (error instanceof ServerError && !error.retryable) {
+            showNetProblem(false);
+            throw error;
+          }
+          showNetProblem(true);
+          const backoff = Math.min(RETRY_MAX_MS, 400 * 2 ** attempt);
+          await pause(backoff / 2 + Math.random() * (backoff / 2));
+        }
+      }
+    },
+    /** Tell the room this player's progress; sent again after a reconnect if it did not get through. */
+    report(progress) {
+      lastProgress = progress;
+      gb.reportProgress({ [config.game]: progress }).catch(() => {});
+    },
     /** This player is done: from now on, help the room finish (the server decides when). */
     markFinished() {
       finishedLocally = true;
@@ -106,13 +175,22 @@ export function createShell({ describePlayer }) {
         if (!inGame && !line.done) item.classList.add("score-line--away");
         const name = el("span", "score-line__name", player.name);
         if (player.id === gb.playerId) name.append(el("span", "score-line__you", "you"));
-        const label = !inGame && !line.done ? "Left the game" : line.label;
+        // Offline players stay on the board, marked, with where they were; they may come back.
+        const label = line.done
+          ? line.label
+          : !player.isConnected
+            ? `Offline · ${line.label}`
+            : !inGame
+              ? "Left the game"
+              : line.label;
+        if (!player.isConnected && !line.done) item.classList.add("score-line--offline");
         item.append(name, el("span", "score-line__label", label), el("span", "score-line__score", line.score || ""));
         return item;
       }),
     );
     const playing = gb.playersInGame.filter((p) => p.role !== "spectator").length;
-    $("scoreboard-note").textContent = `${playing} still in the game`;
+    const offline = participants.filter((p) => !p.isConnected).length;
+    $("scoreboard-note").textContent = `${playing} still in the game` + (offline ? ` · ${offline} offline` : "");
   }
 
   async function check() {
@@ -142,6 +220,8 @@ export function createShell({ describePlayer }) {
     if (ended) return;
     ended = true;
     clearTimeout(checkTimer);
+    showNetProblem(false);
+    wakeRetries();
     $("final-summary").textContent = result?.summary || "The game has ended.";
     const rows = (result?.ranking || []).map((row) => {
       const item = el("li", `rank rank--${Math.min(row.rank, 4)}`);
@@ -156,7 +236,9 @@ export function createShell({ describePlayer }) {
     $("final-ranking").replaceChildren(...rows);
     $("final").hidden = false;
     $("final-title").focus();
+    // Read once by screen readers (with the dialog); the visible countdown is not announced.
     let left = Math.round(RETURN_DELAY_MS / 1000);
+    $("final-return-note").textContent = `You go back to the lobby in ${left} seconds.`;
     const tick = () => {
       $("final-return").textContent = `Back to the lobby in ${left}…`;
       left -= 1;
@@ -168,6 +250,17 @@ export function createShell({ describePlayer }) {
   gb.on("connection", (status) => {
     $("connection").className = `conn conn--${status}`;
     $("connection-label").textContent = CONNECTION_LABELS[status] || status;
+    if (status === "offline") wasOffline = true;
+    if (status === "connected") {
+      wakeRetries(); // the network is back: retry now rather than at the end of a backoff
+      if (wasOffline && lastProgress && !ended) shell.report(lastProgress);
+      wasOffline = false;
+    }
+  });
+  window.addEventListener("online", wakeRetries);
+  $("net-retry").addEventListener("click", () => {
+    wakeRetries();
+    gb.sync().catch(() => {});
   });
   gb.on("players", () => {
     renderScoreboard();

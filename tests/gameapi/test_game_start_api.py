@@ -85,7 +85,7 @@ def test_game_start_needs_state_write_and_a_key_bound_to_the_rooms_game(quiz_gam
     assert_envelope(start(ApiClient(status_only), room), "INSUFFICIENT_SCOPE", 403)
     Game.objects.create(slug="race", name="Race", launch_url="https://games.example/race", min_players=2, max_players=8)
     other_game, _ = make_key(scopes=["state:write"], game_slug="race")
-    assert_envelope(start(ApiClient(other_game), room), "FORBIDDEN", 403)
+    assert_envelope(start(ApiClient(other_game), room), "ROOM_NOT_FOUND", 404)  # no such room, to that key
     assert Room.objects.get(pk=room.pk).status == "lobby"
     this_game, _ = make_key(scopes=["state:write"], game_slug="quiz")
     assert start(ApiClient(this_game), room).status_code == 200

@@ -167,5 +167,7 @@ def test_each_error_code_raises_its_own_exception_with_the_envelope_details(clie
 
     quiz_only = make_key(game_slug="quiz")
     with GameBuddiesClient(live_server_url, quiz_only, retry=FAST_RETRY) as other_game:
-        with pytest.raises(ForbiddenError):
+        with pytest.raises(RoomNotFoundError):  # another game's room is no room to a bound key
             other_game.heartbeat(created.room_code, ben.player_id)
+        with pytest.raises(ForbiddenError):  # naming another game is refused as such
+            other_game.get_game_state(created.room_code, game="reaction")

@@ -204,4 +204,8 @@ def server_env(
         PYTHONUNBUFFERED="1",
         LOG_LEVEL="WARNING",
     )
+    # Every load client connects from 127.0.0.1: the per-IP and per-seat socket connect limits
+    # (issue 18 #4) would measure the limiter, not the server (like BENCH_RATE_LIMITS for the API).
+    env.setdefault("WS_CONNECT_RATE_PER_IP", "1000000/m")
+    env.setdefault("WS_CONNECT_RATE_PER_SEAT", "1000000/m")
     return env

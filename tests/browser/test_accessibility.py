@@ -248,3 +248,26 @@ def test_reaction_screens_and_the_launch_error_have_no_serious_violation(visitor
     expect(launcher.page.locator("#launch-error")).to_be_visible()
     audit.check(launcher.page, "game page without launch parameters")
     audit.assert_clean(expected_states=8)
+
+
+def test_room_changes_are_announced_politely_and_the_focus_ring_has_two_tones(visitors):
+    host, guest = visitors(2, **DESKTOP)
+    code = host.create_room("Maya")
+    connected(host)
+    announcer = host.page.locator("#room-announcer")
+    expect(announcer).to_have_attribute("aria-live", "polite")
+    guest.join_by_link(code, "Jonas")
+    expect(announcer).to_have_text("Jonas joined.")
+    connected(guest)
+    guest.page.get_by_role("button", name="Ready").click()
+    expect(announcer).to_have_text("Jonas is ready.")
+    guest.page.close()  # the lobby page goes away: Jonas loses his connection
+    expect(announcer).to_have_text("Jonas lost their connection.", timeout=10_000)
+
+    # Keyboard focus: a light ring inside a dark one (and the reverse in dark mode).
+    host.page.locator("#copy-link").focus()
+    host.page.keyboard.press("Shift+Tab")
+    host.page.keyboard.press("Tab")
+    shadow = host.page.evaluate("getComputedStyle(document.activeElement).boxShadow")
+    assert shadow.count("rgb(") == 2, shadow
+    assert "rgb(255, 255, 255)" in shadow and "rgb(27, 20, 100)" in shadow

@@ -17,6 +17,8 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from demo.quiz_questions import QUESTIONS
+from gamebuddies.actors import Actor
+from rooms import services
 from rooms.models import Room
 
 from .party import DESKTOP, PHONE, connected
@@ -165,9 +167,20 @@ def test_a_quiz_answer_sent_during_a_5_s_network_cut_is_delivered_after_it(visit
     expect(host.page.locator("#scoreboard .score-line", has_text="Jonas")).to_contain_text(
         "Question 2 of 2", timeout=10_000
     )
+
+    # A player the room marks offline (as the presence sweep does) stays on the others'
+    # scoreboards, marked offline where they were, not dropped or shown as having left.
+    room = Room.objects.get(room_code=code)
+    jonas = room.members.get(player__display_name="Jonas").player_id
+    services.update_player_status(room=room, player_id=jonas, status="disconnected", actor=Actor.system("tests"))
+    jonas_line = host.page.locator("#scoreboard .score-line", has_text="Jonas")
+    expect(jonas_line.locator(".score-line__label")).to_have_text("Offline · Question 2 of 2")
+    expect(host.page.locator("#scoreboard-note")).to_have_text("1 still in the game · 1 offline")
+
     for page in (guest.page, host.page):
         expect(page.locator("#choices button:enabled")).to_have_count(4)
         page.locator(f'#choices button[data-choice="{_right_choice(page)}"]').click()
+        expect(page.locator("#feedback")).to_have_text(re.compile("Right!"))
     for page in (host.page, guest.page):
         expect(page.locator("#final")).to_be_visible(timeout=10_000)
     entry = Room.objects.get(room_code=code).metadata["lastGameResult"]["ranking"]

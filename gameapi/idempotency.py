@@ -237,11 +237,6 @@ def begin(
 
 
 # -- the durable record (PostgreSQL) ---------------------------------------------------------------
-def wants_durable_record(method: str, header: str | None) -> bool:
-    """Does this request's answer go into PostgreSQL with its change (an Idempotency-Key write)?"""
-    return method in GUARDED_METHODS and bool(header)
-
-
 def replay_durable(guard: Guard, stored: idempotency_store.Stored) -> None:
     """Answer from a durable record: raise Replay, or IdempotencyKeyReusedError for another request."""
     response = None

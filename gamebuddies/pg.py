@@ -98,7 +98,8 @@ _connect_errors_seen: dict[int, int] = {}
 
 def refuse_while_down(pool) -> None:
     """The breaker (gamebuddies/outages.py): raise DatabaseUnavailable while PostgreSQL is known down."""
-    if outages.database_breaker_open(pool.get_stats().get("pool_available", 0)):
+    # `down` first: the hot path pays one attribute read, not the pool's stats.
+    if outages.database.down and outages.database_breaker_open(pool.get_stats().get("pool_available", 0)):
         raise DatabaseUnavailable("PostgreSQL failed moments ago; not waiting for a connection")
 
 

@@ -349,3 +349,29 @@ async def test_pooled_connections_killed_while_idle_cost_a_retry_not_an_error():
     finally:
         await settle()
     assert result.version == room.version + 2
+
+
+async def test_a_keyed_update_of_a_room_with_an_outbox_takes_the_orm_path_with_its_record(settings, monkeypatch):
+    from rooms.services import changes
+
+    async def has_outbox(room):
+        return True
+
+    monkeypatch.setattr(changes, "room_change_has_side_effects", has_outbox)
+    settings.GAMEAPI_LEAN_PATH = True
+    raw_key, key = await pg.run_orm(make_key)
+    room, seats = await pg.run_orm(make_room, players=2, in_game=True)
+    path = f"/api/v2/rooms/{room.room_code}/players/{seats[1].player.pk}/status"
+    headers = {"X-API-Key": raw_key, "Idempotency-Key": "orm-1"}
+    try:
+        first = await asgi_request("POST", path, body=b'{"status": "in_game"}', headers=headers)
+        assert first.status == 200, first.content
+        record = await pg.run_orm(lambda: IdempotencyRecord.objects.get(api_key=key))
+        assert str(record.event_id) == first.json()["updateId"]
+        await pg.run_orm(cache.delete, f"gameapi:idem:{key.pk}:{hashlib.sha256(b'orm-1').hexdigest()}")
+        replay = await asgi_request("POST", path, body=b'{"status": "in_game"}', headers=headers)
+    finally:
+        await settle()
+    assert replay.status == 200 and replay["Idempotent-Replayed"] == "true"
+    assert replay.json() == first.json()
+    assert await pg.run_orm(lambda: Room.objects.get(pk=room.pk).version) == room.version + 1

@@ -22,15 +22,6 @@ class RoomNotAvailableError(GameBuddiesError):
         )
 
 
-class WrongGameTypeError(GameBuddiesError):
-    code = "WRONG_GAME_TYPE"
-    status = 400
-    default_message = "Room is for a different game"
-
-    def __init__(self, *, expected: str | None, actual: str | None):
-        super().__init__(details={"expectedGame": expected, "actualGame": actual})
-
-
 class SessionNotFoundError(NotFoundError):
     code = "SESSION_NOT_FOUND"
     default_message = "Session not found or expired"

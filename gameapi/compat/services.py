@@ -18,7 +18,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from gamebuddies.actors import Actor, ActorKind
-from gamebuddies.errors import InvalidSessionError, PlayerNotFoundError, RoomClosedError, ValidationError
+from gamebuddies.errors import (
+    InvalidSessionError,
+    PlayerNotFoundError,
+    RoomClosedError,
+    RoomNotFoundError,
+    ValidationError,
+)
 from players.claims import claim_issue
 from players.models import PlayerSession, SessionStatus
 from players.names import clean_display_name
@@ -31,7 +37,7 @@ from rooms.selectors import member_get, normalize_room_code, room_get_live
 from rooms.services.changes import commit_room_change, lock_members, lock_room
 
 from . import words
-from .errors import RoomNotAvailableError, WrongGameTypeError
+from .errors import RoomNotAvailableError
 
 # The original's return window: after a return, games report their players `disconnected`
 # as they leave for the lobby; those reports are not news and must not unseat anyone.
@@ -77,15 +83,25 @@ def history_reason(word: str, reason: str | None, label: str) -> str:
 
 
 # -- room lookups --------------------------------------------------------------------
+def _ended_room(code: str, actor: Actor) -> Room:
+    """The latest ended room with this code, if this actor may know of it; else ROOM_NOT_FOUND."""
+    ended = Room.objects.filter(room_code=normalize_room_code(code)).order_by("-created_at").first()
+    if ended is None or (actor.game_slug and ended.current_game_id != actor.game_slug):
+        raise RoomNotFoundError()
+    return ended
+
+
 def room_for_validation(*, code: str, actor: Actor) -> Room:
-    """The original's validate checks: found (404), live (400 ROOM_NOT_AVAILABLE), this key's game."""
+    """The original's validate checks: found (404), live (400 ROOM_NOT_AVAILABLE), this key's game.
+
+    A room of another game is ROOM_NOT_FOUND, not the original's WRONG_GAME_TYPE naming that
+    game: a key must not learn which codes are live rooms of other games (authorize_room).
+    """
     try:
         room = room_get_live(code=code)
     except RoomClosedError:
-        ended = Room.objects.filter(room_code=normalize_room_code(code)).order_by("-created_at").first()
-        raise RoomNotAvailableError(room_status=ended.status if ended else "finished") from None
-    if actor.kind == ActorKind.API_KEY and actor.game_slug and room.current_game_id != actor.game_slug:
-        raise WrongGameTypeError(expected=actor.game_slug, actual=room.current_game_id)
+        raise RoomNotAvailableError(room_status=_ended_room(code, actor).status) from None
+    authorize_room(actor, room)
     return room
 
 
@@ -292,8 +308,13 @@ class AbandonOutcome:
 @transaction.atomic
 def game_room_abandon(*, room_code: str, actor: Actor, reason: str) -> AbandonOutcome:
     """The game deleted its own room. Nobody left in the lobby: the room is abandoned, as in the
-    original. Players waiting in the lobby keep it: the game just ends for those still in it."""
-    locked = lock_room(room_code)
+    original. Players waiting in the lobby keep it: the game just ends for those still in it.
+    A room that has already ended answers its status (a retried abandon is not an error)."""
+    try:
+        locked = lock_room(room_code)
+    except RoomClosedError:
+        ended = _ended_room(room_code, actor)
+        return AbandonOutcome(status=ended.status, abandoned=False)
     authorize_room(actor, locked)
     members = lock_members(locked)
     if any(m.current_location == Location.LOBBY for m in members.values()):

@@ -76,16 +76,19 @@ def test_validate_ended_room_is_400_room_not_available_with_allowed_statuses(gam
     assert body["status"] == "finished" and body["allowedStatuses"] == ["lobby", "in_game", "returning"]
 
 
-def test_validate_room_of_another_game_is_400_wrong_game_type(db, quiz_game):
+def test_validate_room_of_another_game_is_404_as_if_it_did_not_exist(db, quiz_game):
+    # Not the original's WRONG_GAME_TYPE naming the other game: a key learns nothing of other games' rooms.
     from rooms.models import Game
 
     Game.objects.create(slug="ddf", name="DDF", launch_url="https://ddf.example/")
     raw, _ = make_key(game_slug="ddf", service="ddf")
     room, _ = playing_room()
     response = RawClient(raw).get(f"{base(room)}/validate")
-    assert response.status_code == 400
+    assert response.status_code == 404
     body = response.json()
-    assert (body["code"], body["expectedGame"], body["actualGame"]) == ("WRONG_GAME_TYPE", "ddf", "quiz")
+    assert (body["valid"], body["code"]) == (False, "ROOM_NOT_FOUND") and "actualGame" not in body
+    services.room_close(room=room.pk, actor=SYSTEM)
+    assert RawClient(raw).get(f"{base(room)}/validate").json()["code"] == "ROOM_NOT_FOUND"
 
 
 # -- status in the games' own words ------------------------------------------------------
@@ -333,6 +336,14 @@ def test_abandon_of_a_room_nobody_is_waiting_in_abandons_it(game):
     body = response.json()
     assert (body["success"], body["status"], body["reason"]) == (True, "abandoned", "game_room_deleted")
     assert Room.objects.get(pk=room.pk).status == "abandoned"
+
+
+def test_abandon_of_a_room_that_already_ended_answers_its_status(game):
+    room, _ = playing_room()
+    assert game.post(f"{base(room)}/abandon", {"reason": "first"}).json()["abandoned"] is True
+    again = game.post(f"{base(room)}/abandon", {"reason": "retry"})
+    assert again.status_code == 200
+    assert (again.json()["status"], again.json()["abandoned"]) == ("abandoned", False)
 
 
 def test_abandon_keeps_a_room_whose_players_wait_in_the_lobby(game):

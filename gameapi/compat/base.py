@@ -4,7 +4,7 @@ plus what the original's callers need: its error fields, optional keys and brows
 Errors keep our envelope (`error`, `code`, `retryable`, `timestamp`, `requestId`) and our
 stable codes; the original's callers read `error`/`code` and a few fields of their own,
 which are added beside them: `success: false`, the error's details at the top level
-(`validStatuses`, `allowedStatuses`, `expectedGame`...) and per view `error_extras`
+(`validStatuses`, `validLocations`, `status`, `allowedStatuses`) and per view `error_extras`
 (`valid: false` for validate, `shouldReturn: false` for return-status).
 """
 
@@ -66,19 +66,20 @@ def _compat_handler(exc, context):
         return response
     extras = {"success": False, **(body.get("details") or {}), **getattr(view, "error_extras", {})}
     reshaped = JsonResponse({**extras, **body}, status=response.status_code)
-    for header in ("Retry-After",):
-        if header in response:
-            reshaped[header] = response[header]
+    if "Retry-After" in response:
+        reshaped["Retry-After"] = response["Retry-After"]
     return reshaped
 
 
 class CompatView(GameApiView):
     # Not in /api/v2/schema/: that describes our API for new games (and schemathesis fuzzes it
-    # against the server). The compat routes are described in docs/compatibility.md.
+    # against the server). The compat routes have their own (openapi.py, /api/v2/game/schema/).
     schema = None
     # Methods browsers may call cross-origin (from catalog games only); empty: no CORS.
     cors_methods = ""
     error_extras: dict = {}
+    # Set when a player's session, not a key, is the credential (use_session).
+    _session_actor = None
 
     def dispatch(self, request, *args, **kwargs):
         if request.method == "OPTIONS" and self.cors_methods:
@@ -98,7 +99,10 @@ class CompatView(GameApiView):
     def actor(self):
         return self._session_actor or super().actor
 
-    _session_actor = None
+    def limit_by_client(self) -> None:
+        """Calls without a key count per client address, in the validation tier's rate."""
+        rate = conf.rate_tiers()[SESSION_RATE_TIER]
+        hit(group="gameapi:compat-session", value=client_ip(self.request._request), rate=rate)
 
     def label(self) -> str:
         return f"api: {self.api_key.service_name}" if self.api_key else "game page"
@@ -107,14 +111,10 @@ class CompatView(GameApiView):
         """No key: the player's own session token is the credential (limited per client address)."""
         if not token:
             raise InvalidApiKeyError("Send the X-API-Key header, or the player's sessionToken")
-        hit(group="gameapi:compat-session", value=client_ip(self.request._request), rate=_session_rate())
+        self.limit_by_client()
         actor, session = actor_for_session(token, room_code=room_code)
         self._session_actor = actor
         return session
-
-
-def _session_rate() -> str:
-    return conf.rate_tiers()[SESSION_RATE_TIER]
 
 
 class KeyOptionalView(CompatView):
@@ -127,6 +127,3 @@ class PublicView(CompatView):
 
     authentication_classes = []
     permission_classes = []
-
-    def limit_by_client(self) -> None:
-        hit(group="gameapi:compat-session", value=client_ip(self.request._request), rate=_session_rate())

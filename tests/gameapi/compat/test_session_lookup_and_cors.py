@@ -108,3 +108,12 @@ def test_game_origins_setting_adds_an_origin(anon, settings):
     _, seats = playing_room()
     response = anon.get(f"/api/game-sessions/{seats[0].token}", headers={"Origin": "https://ddf.example:8443"})
     assert response["Access-Control-Allow-Origin"] == "https://ddf.example:8443"
+
+
+def test_lookups_without_a_key_are_limited_per_client_address(anon, settings):
+    settings.GAME_API_RATE_LIMITS = {"validation": "2/m"}
+    _, seats = playing_room()
+    assert [anon.get(f"/api/game-sessions/{seats[0].token}").status_code for _ in range(2)] == [200, 200]
+    response = anon.get(f"/api/game-sessions/{seats[0].token}", headers={"Origin": GAME_ORIGIN})
+    assert response.status_code == 429 and response.json()["code"] == "RATE_LIMITED"
+    assert response["Retry-After"] and response["Access-Control-Allow-Origin"] == GAME_ORIGIN

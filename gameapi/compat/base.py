@@ -75,14 +75,18 @@ class CompatView(GameApiView):
     # Not in /api/v2/schema/: that describes our API for new games (and schemathesis fuzzes it
     # against the server). The compat routes have their own (openapi.py, /api/v2/game/schema/).
     schema = None
-    # Methods browsers may call cross-origin (from catalog games only); empty: no CORS.
-    cors_methods = ""
     error_extras: dict = {}
     # Set when a player's session, not a key, is the credential (use_session).
     _session_actor = None
 
+    @property
+    def cors_methods(self) -> str:
+        """Every route here may be called from a catalog game's page (the original guide's game
+        pages sent status, heartbeats and bulk updates with the key from the browser)."""
+        return ", ".join(sorted({*self._allowed_methods(), "OPTIONS"}))
+
     def dispatch(self, request, *args, **kwargs):
-        if request.method == "OPTIONS" and self.cors_methods:
+        if request.method == "OPTIONS":
             return cors.preflight(request, methods=self.cors_methods)
         return super().dispatch(request, *args, **kwargs)
 
@@ -91,8 +95,7 @@ class CompatView(GameApiView):
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        if self.cors_methods:
-            cors.add_headers(request, response, methods=self.cors_methods)
+        cors.add_headers(request, response, methods=self.cors_methods)
         return response
 
     @property

@@ -84,7 +84,6 @@ class StatusView(KeyOptionalView):
 
     required_scopes = {"POST": Scope.STATUS_WRITE}
     rate_tiers = {"POST": "status"}
-    cors_methods = "POST, OPTIONS"
 
     def get_parsers(self):
         return [*super().get_parsers(), BeaconJSONParser()]
@@ -212,8 +211,6 @@ class AbandonView(CompatView):
 
 
 class SessionRecoverView(PublicView):
-    cors_methods = "POST, OPTIONS"
-
     def post(self, request):
         data = self.parse(SessionRecover)
         self.limit_by_client()
@@ -280,7 +277,6 @@ class ExternalReturnView(KeyOptionalView):
 
     required_scopes = {"POST": Scope.STATUS_WRITE}
     rate_tiers = {"POST": "write"}
-    cors_methods = "POST, OPTIONS"
 
     def post(self, request):
         data = self.parse(ExternalReturn)
@@ -326,7 +322,6 @@ def _cookie_token(request, room_code: str) -> str | None:
 class ReturnStatusView(PublicView):
     """For games that poll whether the platform has taken their room back to the lobby."""
 
-    cors_methods = "GET, OPTIONS"
     error_extras = {"shouldReturn": False}
 
     def get(self, request, room_code: str):
@@ -349,8 +344,6 @@ class ReturnStatusView(PublicView):
 class GameSessionView(PublicView):
     """`GET /api/game-sessions/<token>`: who the launch URL's `session` token is (no key: the token is
     the credential). Called by game pages with credentials, so it answers their exact origin."""
-
-    cors_methods = "GET, OPTIONS"
 
     def get(self, request, token: str):
         self.limit_by_client()

@@ -117,3 +117,20 @@ def test_lookups_without_a_key_are_limited_per_client_address(anon, settings):
     response = anon.get(f"/api/game-sessions/{seats[0].token}", headers={"Origin": GAME_ORIGIN})
     assert response.status_code == 429 and response.json()["code"] == "RATE_LIMITED"
     assert response["Retry-After"] and response["Access-Control-Allow-Origin"] == GAME_ORIGIN
+
+
+@pytest.mark.parametrize("route", ["players/{player}/status", "players/{player}/heartbeat", "bulk-status"])
+def test_game_pages_may_call_the_keyed_routes_from_their_origin_as_the_original_guide_did(game, route):
+    room, seats = playing_room()
+    path = f"/api/v2/game/rooms/{room.room_code}/" + route.format(player=seats[1].player.pk)
+    headers = {"Origin": GAME_ORIGIN, "Access-Control-Request-Method": "POST"}
+    preflight = game.options(path, headers={**headers, "Access-Control-Request-Headers": "content-type, x-api-key"})
+    assert preflight.status_code == 204 and preflight["Access-Control-Allow-Origin"] == GAME_ORIGIN
+    assert "POST" in preflight["Access-Control-Allow-Methods"]
+    body = (
+        {"players": [{"playerId": str(seats[1].player.pk), "location": "game"}]}
+        if route == "bulk-status"
+        else {"status": "in_game"}
+    )
+    response = game.post(path, body, headers={"Origin": GAME_ORIGIN})
+    assert response.status_code == 200 and response["Access-Control-Allow-Origin"] == GAME_ORIGIN

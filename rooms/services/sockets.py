@@ -20,7 +20,7 @@ from django.db import transaction
 
 from gamebuddies.actors import Actor
 
-from ..models import RoomMember, RoomStatus
+from ..models import Location, PlayerStatus, RoomMember, RoomStatus
 from .changes import lock_room
 from .membership import member_connect, member_disconnect
 
@@ -72,24 +72,32 @@ def socket_seat(*, room_id, player_id, channel_name: str, actor: Actor, location
 
 @transaction.atomic
 def _still_connected(*, room_id, player_id, location: str) -> tuple[int, int] | None:
-    """(room version, member pk) when the seat is connected at `location`; read under the room lock
-    so a disconnect being applied right now is either seen or waits for us."""
+    """(room version, member pk) when connecting would change nothing: the seat is connected
+    where member_connect would put it, as it would, and the room waits for nobody. Read under
+    the room lock, so a disconnect being applied right now is either seen or waits for us."""
     room = lock_room(room_id)
-    member = (
-        RoomMember.objects.filter(room_id=room.pk, player_id=player_id)
-        .only("pk", "is_connected", "current_location")
-        .first()
-    )
-    if member is None or not member.is_connected or member.current_location != location:
-        return None
-    return room.version, member.pk
+    if room.status == RoomStatus.RETURNING:
+        return None  # a connect may finish the return to the lobby: let member_connect decide
+    if location == Location.GAME and room.status != RoomStatus.IN_GAME:
+        location = Location.LOBBY
+    status = PlayerStatus.IN_GAME if location == Location.GAME else PlayerStatus.CONNECTED
+    member = RoomMember.objects.filter(
+        room_id=room.pk,
+        player_id=player_id,
+        is_connected=True,
+        current_location=location,
+        in_game=location == Location.GAME,
+        status=status,
+    ).first()
+    return (room.version, member.pk) if member is not None else None
 
 
 def socket_closed(*, room_id, player_id, channel_name: str) -> None:
     """Take the socket off the seat's list and leave the mark of a recent close."""
     key = _registry_key(room_id, player_id)
     cache.set(key, [c for c in _open_sockets(room_id, player_id) if c != channel_name], REGISTRY_SECONDS)
-    cache.set(_recent_close_key(room_id, player_id), channel_name, settings.WS_DISCONNECT_GRACE_SECONDS + 1)
+    if settings.WS_DISCONNECT_GRACE_SECONDS > 0:  # with no grace the disconnect is applied at once
+        cache.set(_recent_close_key(room_id, player_id), channel_name, settings.WS_DISCONNECT_GRACE_SECONDS + 1)
 
 
 def socket_disconnect_after_grace(*, room_id, player_id, channel_name: str, actor: Actor):

@@ -376,7 +376,8 @@ def check_connect(scene: Scene, scene_state: tuple[str, str], client: str, was, 
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("client", ["game", "lobby"])
-async def test_a_socket_opening_puts_its_seat_in_the_game_only_while_the_room_plays_one(client):
+async def test_a_socket_opening_puts_its_seat_in_the_game_only_while_the_room_plays_one(client, settings):
+    settings.WS_DISCONNECT_GRACE_SECONDS = 0  # each scene's socket is a first connect, not a quick reconnect
     scene = await database_sync_to_async(make_scene)()
     me = str(scene.player_id)
     failures = Failures()

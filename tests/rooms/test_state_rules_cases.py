@@ -226,7 +226,8 @@ async def test_lean_heartbeat_for_a_disconnected_or_departed_player_is_409_and_c
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_heartbeat_after_the_browser_closed_is_409_and_an_explicit_connected_report_brings_them_back():
+async def test_heartbeat_after_the_browser_closed_is_409_and_an_explicit_connected_report_brings_them_back(settings):
+    settings.WS_DISCONNECT_GRACE_SECONDS = 0  # the close is applied at once (no reconnect grace)
     raw_key, _ = await database_sync_to_async(make_key)(service="ghost-game")
     room, seats = await database_sync_to_async(make_room)(players=2)
     tab = await browser(seats[1])

@@ -170,6 +170,9 @@ function startLobby(data) {
     const inLobby = state.room.status === "lobby";
     ui.ready.hidden = amSpectator || !mine || !inLobby;
     ui.youNote.hidden = amSpectator;
+    ui.youNote.textContent = amHost
+      ? "You're the host: pick a game below and start it when everyone is ready."
+      : "Press Ready when you're set to play; the host starts the game.";
     ui.spectatorNote.hidden = !amSpectator;
     ui.ready.setAttribute("aria-pressed", String(Boolean(mine?.isReady)));
 

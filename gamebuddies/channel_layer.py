@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from urllib.parse import urlparse
 
 import redis.exceptions
 from channels_redis.pubsub import RedisPubSubChannelLayer, RedisPubSubLoopLayer
 from channels_redis.utils import _wrap_close
+from django.conf import settings
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
@@ -45,6 +47,21 @@ def resilient_host(host) -> dict:
     else:
         entry = dict(host)
     return {**CONNECTION_OPTIONS, "retry": Retry(NoBackoff(), 1), **entry}
+
+
+def _same_server(host: dict, url: str | None) -> bool:
+    """Whether a channels_redis host entry and a Redis URL name one server (pub/sub ignores the db)."""
+    if not url:
+        return False
+    address = host.get("address")
+    if address:
+        return _server_of(address) == _server_of(url)
+    return (host.get("host"), int(host.get("port", 6379))) == _server_of(url)
+
+
+def _server_of(url: str) -> tuple[str | None, int]:
+    parsed = urlparse(url)
+    return parsed.hostname, parsed.port or 6379
 
 
 class ChannelInbox:
@@ -98,6 +115,16 @@ class _LoopLayer(RedisPubSubLoopLayer):
 class ResilientRedisPubSubChannelLayer(RedisPubSubChannelLayer):
     def __init__(self, *args, hosts=None, **kwargs):
         super().__init__(*args, hosts=[resilient_host(host) for host in hosts or ["redis://localhost:6379"]], **kwargs)
+
+    def group_publication(self, group: str, message: dict) -> tuple[str, bytes] | None:
+        """The Redis channel and bytes that `group_send(group, message)` would PUBLISH, for a
+        caller that publishes in its own pipeline to the same server (settings.REDIS_URL);
+        None unless this layer has exactly that one host."""
+        shards = self._get_layer()._shards
+        if len(shards) != 1 or not _same_server(shards[0].host, settings.REDIS_URL):
+            return None
+        layer = self._get_layer()
+        return layer._get_group_channel_name(group), self.serialize(message)
 
     def _get_layer(self):
         # channels_redis 4.3's per-loop layer cache (pinned in requirements.txt), building _LoopLayer.

@@ -63,6 +63,31 @@ class BroadcastTicket:
         return self._future.done()
 
 
+class Publication:
+    """A committed snapshot's publish, carried by the caller's own Redis pipeline.
+
+    The lean status path already ends with one Redis round trip (freeing its idempotency
+    slot and writing the snapshot's cache entry); the publish rides in it instead of taking a
+    round trip of its own. `done` records the outcome as `_send` would.
+    """
+
+    __slots__ = ("channel", "payload", "ticket", "started")
+
+    def __init__(self, channel: str, payload: bytes, started: float) -> None:
+        self.channel, self.payload, self.started = channel, payload, started
+        self.ticket = BroadcastTicket()
+
+    def done(self, *, sent: bool, error: BaseException | None = None) -> None:
+        if sent:
+            outages.broadcasts.recovered()
+            metrics.broadcasts.labels("sent").inc()
+            metrics.broadcast_handoff_seconds.observe(time.perf_counter() - self.started)
+        else:
+            outages.broadcasts.failed(error)
+            metrics.broadcasts.labels("failed").inc()
+        self.ticket.resolve(sent)
+
+
 class _PublisherLoop:
     """A private event loop thread for publishing outside an ASGI server (workers, shell)."""
 
@@ -179,6 +204,23 @@ class RoomStateBroadcaster:
         task.add_done_callback(self._tasks.discard)
         task.add_done_callback(lambda t: ticket.resolve(not t.cancelled() and t.exception() is None and t.result()))
         return ticket
+
+    def publication(self, *, group: str, version: int, payload_json: str) -> Publication | None:
+        """The publish of a committed snapshot as a PUBLISH the caller's pipeline can carry.
+
+        None when the channel layer cannot be addressed that way (the in-memory layer, several
+        Redis shards): the caller then uses `publish_committed`. Unlike `_send`, nothing orders
+        these per room inside the process; the sockets do (they drop a version older than one
+        they sent, and briefly hold one that overtook its predecessor).
+        """
+        address = getattr(get_channel_layer(), "group_publication", None)
+        if address is None:
+            return None
+        target = address(group, {"type": STATE_MESSAGE_TYPE, "version": version, "text": payload_json})
+        if target is None:
+            return None
+        channel, payload = target
+        return Publication(channel, payload, time.perf_counter())
 
     async def drain(self) -> None:
         """Wait for this loop's pending publish_committed tasks (tests, shutdown)."""

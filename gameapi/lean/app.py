@@ -223,6 +223,7 @@ class _Request:
         self.api_key = None
         self.claim: guard.Claim | None = None
         self.snapshot_cache: tuple | None = None  # written with the claim's release
+        self.publication = None  # a committed snapshot's broadcast, published with the claim's release
 
     @property
     def rate_subject(self) -> str:
@@ -276,7 +277,7 @@ async def _respond(request: _Request, receive) -> _Response:
 
 async def _finish(request: _Request, response: _Response) -> None:
     """Free the dedup slot, or keep the answer for Idempotency-Key retries."""
-    if request.claim is None:
+    if request.claim is None:  # refused before admission: nothing was written, nothing to publish
         return
     try:
         await request.claim.finish(
@@ -284,6 +285,7 @@ async def _finish(request: _Request, response: _Response) -> None:
             content_type=response.content_type,
             body=response.content,
             also_set=request.snapshot_cache,
+            also_publish=request.publication,
         )
     except Exception:  # a lost record means a retry runs again; never fail the response
         logger.warning("idempotency record not saved", exc_info=True)
@@ -433,10 +435,12 @@ async def _status(request: _Request, api_key, data: dict) -> _Response:
             actor=actor_for(api_key),
             reason=f"api: {api_key.service_name}"[:200],
             record=idempotency.durable_write(guard, recorded_answer),
+            # Not waiting for the broadcast: it goes out in the Redis round trip that ends the request.
+            publish_with_caller=not wait,
         )
     except fast_status.AlreadyApplied as applied:
         idempotency.replay_applied(guard, applied)
-    request.snapshot_cache = result.snapshot_cache
+    request.snapshot_cache, request.publication = result.snapshot_cache, result.publication
     body = answer(result.event_id, result.version, result.member)
     if wait:
         body["broadcast"] = {"broadcasted": await result.ticket.wait_async(BROADCAST_WAIT_SECONDS)}

@@ -14,6 +14,7 @@ paths count in the same buckets and read each other's records.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django_ratelimit import core as ratelimit_core
@@ -27,6 +28,9 @@ from gamebuddies.ratelimits import CODE_GUESS_GROUP
 
 from .. import conf, idempotency
 from ..selectors import key_generation_key
+
+if TYPE_CHECKING:
+    from rooms.broadcast import Publication
 
 # django-ratelimit keeps counters for the window plus this many seconds.
 _EXPIRATION_FUDGE = 5
@@ -81,18 +85,36 @@ class Claim:
     guard: idempotency.Guard
     redis_key: str
 
-    async def finish(self, *, status: int, content_type: str, body: bytes, also_set: tuple | None = None) -> None:
-        """Free the slot or store the answer; `also_set` (key, value, seconds) rides in the same round trip."""
+    async def finish(
+        self,
+        *,
+        status: int,
+        content_type: str,
+        body: bytes,
+        also_set: tuple | None = None,
+        also_publish: Publication | None = None,
+    ) -> None:
+        """Free the slot or store the answer; `also_set` (key, value, seconds) and `also_publish`
+        (a committed snapshot's broadcast) ride in the same round trip."""
         record = self.guard.record_for(status=status, content_type=content_type, body=body)
-        async with aredis.client().pipeline(transaction=False) as pipe:
-            if record is None:
-                pipe.delete(self.redis_key)
-            else:
-                pipe.set(self.redis_key, aredis.dumps(record), ex=conf.idempotency_ttl_seconds())
-            if also_set is not None:
-                key, value, seconds = also_set
-                pipe.set(key, value, ex=seconds)
-            await pipe.execute()
+        try:
+            async with aredis.client().pipeline(transaction=False) as pipe:
+                if record is None:
+                    pipe.delete(self.redis_key)
+                else:
+                    pipe.set(self.redis_key, aredis.dumps(record), ex=conf.idempotency_ttl_seconds())
+                if also_set is not None:
+                    key, value, seconds = also_set
+                    pipe.set(key, value, ex=seconds)
+                if also_publish is not None:
+                    pipe.publish(also_publish.channel, also_publish.payload)
+                await pipe.execute()
+        except Exception as exc:
+            if also_publish is not None:
+                also_publish.done(sent=False, error=exc)
+            raise
+        if also_publish is not None:
+            also_publish.done(sent=True)
 
 
 @dataclass

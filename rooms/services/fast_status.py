@@ -48,7 +48,7 @@ from gamebuddies.errors import (
     StateConflictError,
 )
 
-from ..broadcast import BroadcastTicket, broadcaster
+from ..broadcast import BroadcastTicket, Publication, broadcaster
 from ..models import LIVE_ROOM_STATUSES, Room, RoomMember
 from ..permissions import authorize_room, require_self
 from ..selectors import is_well_formed_room_code, normalize_room_code, room_state_cache_entry
@@ -150,6 +150,8 @@ class FastStatusResult:
     retries: int = 0
     # The snapshot's cache entry (key, value, seconds) for the caller to write; None when written.
     snapshot_cache: tuple | None = None
+    # The broadcast for the caller's Redis pipeline to PUBLISH (`publish_with_caller`); None when sent.
+    publication: Publication | None = None
 
 
 class _Retry(Exception):  # noqa: N818 - control flow
@@ -259,17 +261,22 @@ async def update_player_status(
     expected_version: int | None = None,
     reason: str = "",
     record: IdempotentWrite | None = None,
+    publish_with_caller: bool = False,
 ) -> FastStatusResult:
     """`status.update_player_status` for PostgreSQL on the event loop (see the module docstring).
 
     `record`: an Idempotency-Key request's durable record, looked up in the read's round trip
     and written by the write's statement; AlreadyApplied if the change was made before.
+    `publish_with_caller`: the caller sends `result.publication` in its own Redis round trip
+    (when the channel layer allows it; otherwise the broadcast is handed over as usual).
     """
     metadata = rules.clean_status_request(metadata=metadata, expected_version=expected_version)
     code = normalize_room_code(room_code)
     if not is_well_formed_room_code(code):
         raise RoomNotFoundError()
-    request = _Request(code, player_id, status, actor, location, metadata, expected_version, reason, record)
+    request = _Request(
+        code, player_id, status, actor, location, metadata, expected_version, reason, record, publish_with_caller
+    )
     pool = await pg.get_pool()
     retries = 0
     reconnected = False
@@ -306,6 +313,7 @@ class _Request:
     expected_version: int | None
     reason: str
     record: IdempotentWrite | None = None
+    publish_with_caller: bool = False
 
     def report(self) -> dict:
         """The status report, as the services take it."""
@@ -452,7 +460,7 @@ async def _update_optimistic(conn, request: _Request, retries: int) -> FastStatu
     members = _members_from_rows(row[width:] for row in rows if row[width] is not None)
     plan = await _plan(conn, request, room, members)
     cur = await _write(conn, request, room, plan)
-    return _finish(room, members, plan, await cur.fetchone(), retries, request.actor)
+    return _finish(room, members, plan, await cur.fetchone(), retries, request)
 
 
 async def _update_locked(conn, request: _Request, retries: int) -> FastStatusResult:
@@ -481,30 +489,43 @@ async def _update_locked(conn, request: _Request, retries: int) -> FastStatusRes
     finally:
         if not committed:
             await _rollback(conn)
-    return _finish(room, members, plan, written, retries, request.actor)
+    return _finish(room, members, plan, written, retries, request)
 
 
-def _finish(room: Room, members: dict, plan: rules.StatusPlan, written, retries: int, actor: Actor) -> FastStatusResult:
+def _finish(
+    room: Room, members: dict, plan: rules.StatusPlan, written, retries: int, request: _Request
+) -> FastStatusResult:
     member_version, room_version, room_status, event_id = written
     if member_version is None:
         raise _Retry()
     plan.apply().version = member_version
     now = plan.fields["last_ping"]
     room.version, room.status, room.last_activity, room.updated_at = room_version, room_status, now, now
-    return _after_commit(room, list(members.values()), plan, event_id, retries, actor)
+    return _after_commit(room, list(members.values()), plan, event_id, retries, request)
 
 
 def _after_commit(
-    room: Room, members: list[RoomMember], plan: rules.StatusPlan, event_id, retries, actor: Actor
+    room: Room, members: list[RoomMember], plan: rules.StatusPlan, event_id, retries, request: _Request
 ) -> FastStatusResult:
     payload = room_state_update(room, members, event="player_status_changed", changes=plan.changes)
     payload_json = to_json(payload)
-    # The caller writes the snapshot's cache entry together with its own Redis commands.
-    ticket = broadcaster.publish_committed(
-        group=room.group_name, room_id=room.pk, version=room.version, payload_json=payload_json, cache_snapshot=False
-    )
+    # The caller writes the snapshot's cache entry together with its own Redis commands, and
+    # the publish too when it can (one Redis round trip after the commit instead of two).
+    publication = None
+    if request.publish_with_caller:
+        publication = broadcaster.publication(group=room.group_name, version=room.version, payload_json=payload_json)
+    if publication is not None:
+        ticket = publication.ticket
+    else:
+        ticket = broadcaster.publish_committed(
+            group=room.group_name,
+            room_id=room.pk,
+            version=room.version,
+            payload_json=payload_json,
+            cache_snapshot=False,
+        )
     metrics.room_changes.labels("player_status_changed").inc()
-    metrics.status_updates.labels(metrics.source_of(actor)).inc()
+    metrics.status_updates.labels(metrics.source_of(request.actor)).inc()
     return FastStatusResult(
         version=room.version,
         event_id=event_id,
@@ -513,6 +534,7 @@ def _after_commit(
         state=payload["state"],
         retries=retries,
         snapshot_cache=room_state_cache_entry(room_id=room.pk, version=room.version, payload_json=payload_json),
+        publication=publication,
     )
 
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 import asyncio
 import collections
 import hashlib
+import json
 
 import pytest
+from channels.layers import get_channel_layer
 from django.core.cache import cache
 from psycopg import AsyncConnection, AsyncPipeline
 from redis.asyncio import Redis
@@ -80,18 +82,22 @@ class RoundTrips:
         self.redis.clear()
 
 
-async def test_a_status_update_over_the_api_costs_two_postgres_and_three_redis_round_trips(
+async def test_a_status_update_over_the_api_costs_two_postgres_and_two_redis_round_trips(
     settings, monkeypatch
 ):
     settings.GAMEAPI_LEAN_PATH = True
     raw_key, _ = await pg.run_orm(make_key, rate_limits={"status": "1000/m"})
     room, seats = await pg.run_orm(make_room, players=8, in_game=True)
     path = f"/api/v2/rooms/{room.room_code}/players/{seats[3].player.pk}/status"
+    layer = get_channel_layer()
+    socket = await layer.new_channel()
+    await layer.group_add(room.group_name, socket)
     trips = RoundTrips(monkeypatch)
     try:
         # The first request loads the key and the webhook endpoint list; measure the steady state.
         await asgi_request("POST", path, body=b'{"status": "connected"}', headers={"X-API-Key": raw_key})
         await broadcaster.drain()
+        await asyncio.wait_for(layer.receive(socket), 2)
         for n in range(3):
             trips.reset()
             body = f'{{"status": "in_game", "location": "game", "metadata": {{"n": {n}}}}}'.encode()
@@ -99,12 +105,38 @@ async def test_a_status_update_over_the_api_costs_two_postgres_and_three_redis_r
             assert response.status == 200, response.content
             await broadcaster.drain()
             assert trips.postgres == 2
-            # The guards (script); freeing the dedup slot with the snapshot's cache entry; the publish.
-            assert trips.redis == {"EVALSHA": 1, "PIPELINE": 1, "PUBLISH": 1}
-            # The pipeline did write the snapshot's cache entry, under the acknowledged version.
+            # The guards (script); then one pipeline: the dedup slot freed, the snapshot's cache
+            # entry and the publish.
+            assert trips.redis == {"EVALSHA": 1, "PIPELINE": 1}
+            # The pipeline did write the snapshot's cache entry and publish it to the room's group,
+            # under the acknowledged version.
+            version = response.json()["roomVersion"]
             cached = await pg.run_orm(cache.get, f"room-state:{room.pk}")
-            assert cached[0] == response.json()["roomVersion"]
+            assert cached[0] == version
+            published = await asyncio.wait_for(layer.receive(socket), 2)
+            assert published["version"] == version and json.loads(published["text"])["version"] == version
     finally:
+        await layer.group_discard(room.group_name, socket)
+        await settle()
+
+
+async def test_a_status_update_that_waits_for_its_broadcast_publishes_it_before_answering(settings, monkeypatch):
+    settings.GAMEAPI_LEAN_PATH = True
+    raw_key, _ = await pg.run_orm(make_key, rate_limits={"status": "1000/m"})
+    room, seats = await pg.run_orm(make_room, players=2, in_game=True)
+    path = f"/api/v2/rooms/{room.room_code}/players/{seats[1].player.pk}/status"
+    layer = get_channel_layer()
+    socket = await layer.new_channel()
+    await layer.group_add(room.group_name, socket)
+    try:
+        body = b'{"status": "in_game", "location": "game", "waitForBroadcast": true}'
+        response = await asgi_request("POST", path, body=body, headers={"X-API-Key": raw_key})
+        assert response.status == 200, response.content
+        assert response.json()["broadcast"] == {"broadcasted": True}
+        published = await asyncio.wait_for(layer.receive(socket), 2)
+        assert published["version"] == response.json()["roomVersion"]
+    finally:
+        await layer.group_discard(room.group_name, socket)
         await settle()
 
 
@@ -128,7 +160,7 @@ async def test_a_status_update_with_an_idempotency_key_costs_the_same_round_trip
             await broadcaster.drain()
             # The record's lookup rides with the read, its INSERT is a part of the write statement.
             assert trips.postgres == 2
-            assert trips.redis == {"EVALSHA": 1, "PIPELINE": 1, "PUBLISH": 1}
+            assert trips.redis == {"EVALSHA": 1, "PIPELINE": 1}
         records = await pg.run_orm(
             lambda: list(IdempotencyRecord.objects.filter(api_key=key).values_list("event_id", flat=True))
         )
@@ -375,3 +407,33 @@ async def test_a_keyed_update_of_a_room_with_an_outbox_takes_the_orm_path_with_i
     assert replay.status == 200 and replay["Idempotent-Replayed"] == "true"
     assert replay.json() == first.json()
     assert await pg.run_orm(lambda: Room.objects.get(pk=room.pk).version) == room.version + 1
+
+
+async def test_a_publish_lost_with_the_final_redis_round_trip_is_counted_failed_and_the_write_stands(
+    settings, monkeypatch
+):
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from gamebuddies import metrics
+
+    settings.GAMEAPI_LEAN_PATH = True
+    raw_key, _ = await pg.run_orm(make_key, rate_limits={"status": "1000/m"})
+    room, seats = await pg.run_orm(make_room, players=2, in_game=True)
+    path = f"/api/v2/rooms/{room.room_code}/players/{seats[1].player.pk}/status"
+
+    async def redis_gone(pipe, *args, **kwargs):
+        raise RedisConnectionError("Redis went away after the admission")
+
+    failed = metrics.broadcasts.labels("failed")
+    before = failed._value.get()
+    monkeypatch.setattr(RedisPipeline, "execute", redis_gone)
+    try:
+        response = await asgi_request(
+            "POST", path, body=b'{"status": "in_game", "location": "game"}', headers={"X-API-Key": raw_key}
+        )
+    finally:
+        monkeypatch.undo()
+        await settle()
+    assert response.status == 200, response.content  # committed: acknowledged; sockets catch up by version
+    assert failed._value.get() == before + 1
+    assert await pg.run_orm(lambda: Room.objects.get(pk=room.pk).version) == response.json()["roomVersion"]

@@ -6,7 +6,10 @@ with 4409). A socket that closes leaves a short mark: the seat is only marked di
 after WS_DISCONNECT_GRACE_SECONDS if no socket of the seat is open by then, and a socket
 that opens while the seat is connected at that location (another tab, or a reconnect within
 the grace) changes nothing: no version, no event, no broadcast. The heartbeat sweep remains
-the backstop for sockets of a crashed process, whose entries linger here.
+the backstop for sockets of a crashed process, whose entries linger here. The list is read and
+written with plain cache calls: two sockets of one seat seated at the very same moment on two
+workers may leave one of them off it (the cap is then one looser, and that socket's seat may be
+marked disconnected early: its next reconnect or status report brings it back).
 """
 
 from __future__ import annotations
@@ -63,7 +66,8 @@ def socket_seat(*, room_id, player_id, channel_name: str, actor: Actor, location
             room=room_id, player_id=player_id, channel_name=channel_name, actor=actor, location=location
         )
         version, member_pk = change.version, change.member(player_id).pk
-    sockets = [c for c in others if c != channel_name] + [channel_name]
+    # Read again after the database work, so the read-modify-write window stays a moment short.
+    sockets = [c for c in _open_sockets(room_id, player_id) if c != channel_name] + [channel_name]
     cap = max(settings.WS_MAX_SOCKETS_PER_SEAT, 1)
     evicted, kept = sockets[:-cap], sockets[-cap:]
     cache.set(_registry_key(room_id, player_id), kept, REGISTRY_SECONDS)

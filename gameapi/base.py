@@ -29,7 +29,7 @@ from gamebuddies.errors import (
 )
 from gamebuddies.ratelimits import client_ip, code_lookup_guard
 
-from . import idempotency, request_log, throttles
+from . import conf, idempotency, request_log, throttles
 from .authentication import ApiKeyAuthentication, HasScope, actor_for, request_api_key
 
 logger = logging.getLogger(__name__)
@@ -104,7 +104,19 @@ class GameApiView(RequestLogMixin, APIView):
     def dispatch(self, request, *args, **kwargs):
         self._guard: idempotency.Guard | None = None
         self._recording = False
+        self._broadcast_ticket = None
         return super().dispatch(request, *args, **kwargs)
+
+    def broadcast_delivered(self, ticket) -> bool:
+        """`waitForBroadcast`: whether the change's broadcast went out (waiting at most
+        BROADCAST_WAIT_SECONDS). In a keyed request the handler runs inside the transaction of
+        its durable record, and the broadcast leaves only after that commits: the answer says
+        False for now (what a replay of the durable record says too, as on the lean path) and
+        `_recorded` puts the real outcome in the live answer once committed."""
+        if self._recording:
+            self._broadcast_ticket = ticket
+            return False
+        return ticket.wait(conf.BROADCAST_WAIT_SECONDS)
 
     def get_exception_handler(self):
         return api_exception_handler
@@ -151,6 +163,10 @@ class GameApiView(RequestLogMixin, APIView):
                     )
             finally:
                 self._recording = False  # failed: DRF's error answer finishes the guard
+            ticket, self._broadcast_ticket = self._broadcast_ticket, None
+            if ticket is not None:  # committed: the broadcast is on its way now
+                response.data["broadcast"] = {"broadcasted": ticket.wait(conf.BROADCAST_WAIT_SECONDS)}
+                response.content = response.rendered_content
             self._guard.finish(response)
             self._guard = None  # finished: not again when DRF finalizes the response
             return response

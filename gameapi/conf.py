@@ -57,3 +57,7 @@ def request_log_background() -> bool:
 
 def last_used_resolution_seconds() -> int:
     return getattr(settings, "GAME_API_LAST_USED_RESOLUTION_SECONDS", 60)
+
+
+# How long an answer with `waitForBroadcast` waits for the change's broadcast (both paths).
+BROADCAST_WAIT_SECONDS = 2.0

@@ -54,7 +54,7 @@ from gamebuddies.ratelimits import client_ip_from_scope
 from rooms.services import fast_status
 from rooms.snapshot import player_fields
 
-from .. import idempotency, operations, request_log, throttles
+from .. import conf, idempotency, operations, request_log, throttles
 from ..authentication import API_KEY_HEADER, actor_for, refuse_key_in_query, require_scope
 from ..models import Scope
 from ..serializers import BulkStatus, GameEnd, Heartbeat, SessionValidate, StatusUpdate
@@ -69,7 +69,6 @@ _ROOM = r"^/api/v2/rooms/(?P<code>[^/]+)"
 _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 _PLAYER = _ROOM + r"/players/(?P<player_id>" + _UUID + ")"
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{8,64}$")
-BROADCAST_WAIT_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -443,7 +442,7 @@ async def _status(request: _Request, api_key, data: dict) -> _Response:
     request.snapshot_cache, request.publication = result.snapshot_cache, result.publication
     body = answer(result.event_id, result.version, result.member)
     if wait:
-        body["broadcast"] = {"broadcasted": await result.ticket.wait_async(BROADCAST_WAIT_SECONDS)}
+        body["broadcast"] = {"broadcasted": await result.ticket.wait_async(conf.BROADCAST_WAIT_SECONDS)}
     return _Response(200, body)
 
 

@@ -20,8 +20,6 @@ from ..openapi.operation import PLAYER_ID_PARAMETER, api_operation
 from ..openapi.responses import BulkStatusOut, HeartbeatOut, StatusAckOut
 from ..serializers import BulkStatus, Heartbeat, StatusUpdate
 
-BROADCAST_WAIT_SECONDS = 2.0
-
 
 class StatusView(GameApiView):
     required_scopes = {"POST": Scope.STATUS_WRITE}
@@ -74,7 +72,7 @@ class StatusView(GameApiView):
             "timestamp": utc_now_iso(),
         }
         if data["waitForBroadcast"]:
-            body["broadcast"] = {"broadcasted": result.change.ticket.wait(BROADCAST_WAIT_SECONDS)}
+            body["broadcast"] = {"broadcasted": self.broadcast_delivered(result.change.ticket)}
         return Response(body)
 
 

@@ -112,6 +112,24 @@ def test_wait_for_broadcast_reports_true_once_handed_to_the_channel_layer():
     assert response.json()["broadcast"] == {"broadcasted": True}
 
 
+@pytest.mark.django_db(transaction=True)
+def test_wait_for_broadcast_with_an_idempotency_key_reports_the_broadcast_made_after_its_commit():
+    # A keyed request runs in the transaction of its durable record; the broadcast leaves at commit.
+    from gameapi.models import IdempotencyRecord
+
+    from .conftest import make_key
+
+    raw, _ = make_key()
+    room, seats = make_room(players=2)
+    body = {"status": "lobby", "waitForBroadcast": True}
+    response = ApiClient(raw).post(status_path(room, seats[1]), body, headers={"Idempotency-Key": "wait-1"})
+    assert response.status_code == 200
+    assert response.json()["broadcast"] == {"broadcasted": True}
+    assert IdempotencyRecord.objects.count() == 1
+    replay = ApiClient(raw).post(status_path(room, seats[1]), body, headers={"Idempotency-Key": "wait-1"})
+    assert replay.json() == response.json()  # Redis keeps the answer as it was given
+
+
 def test_heartbeat_answers_server_time_and_interval_without_writing(api, settings):
     settings.HEARTBEAT_INTERVAL_MS = 25000
     room, seats = make_room(players=2)

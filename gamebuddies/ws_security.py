@@ -29,7 +29,7 @@ _game_origins_cache: tuple[float, frozenset[str]] = (0.0, frozenset())
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-def _origin_of(url: str) -> str | None:
+def origin_of(url: str) -> str | None:
     """`scheme://host:port` of a URL, lower-case with the port always spelled out, or None.
 
     Spelling the default port out makes `https://a.example` and `https://a.example:443` one
@@ -66,13 +66,13 @@ def _served_origin(scope) -> str | None:
         name, value = proxy_header
         forwarded = _header(scope, name.removeprefix("HTTP_").lower().replace("_", "-").encode())
         secure = secure or (forwarded or "").split(",")[0].strip() == value
-    return _origin_of(f"{'https' if secure else 'http'}://{host}")
+    return origin_of(f"{'https' if secure else 'http'}://{host}")
 
 
 def is_own_origin(origin: str, scope=None) -> bool:
     """Exactly this site's origin (scheme, host and port), or one listed in CSRF_TRUSTED_ORIGINS
     (where `https://*.example.com` covers subdomains with that scheme and port)."""
-    normalized = _origin_of(origin)
+    normalized = origin_of(origin)
     if normalized is None:
         return False
     if scope is not None and normalized == _served_origin(scope):
@@ -86,16 +86,16 @@ def is_own_origin(origin: str, scope=None) -> bool:
             host, port = netloc.rsplit(":", 1)
             if t_scheme == scheme and port == t_port and is_same_domain(host, t_host):
                 return True
-        elif normalized == _origin_of(trusted):
+        elif normalized == origin_of(trusted):
             return True
-    return bool(settings.PUBLIC_BASE_URL) and normalized == _origin_of(settings.PUBLIC_BASE_URL)
+    return bool(settings.PUBLIC_BASE_URL) and normalized == origin_of(settings.PUBLIC_BASE_URL)
 
 
-def _load_game_origins() -> frozenset[str]:
+def load_game_origins() -> frozenset[str]:
     from rooms.models import Game
 
     urls = Game.objects.filter(is_active=True).values_list("launch_url", flat=True)
-    origins = {_origin_of(url) for url in urls} | {_origin_of(o) for o in settings.GAME_ORIGINS}
+    origins = {origin_of(url) for url in urls} | {origin_of(o) for o in settings.GAME_ORIGINS}
     return frozenset(o for o in origins if o)
 
 
@@ -103,7 +103,7 @@ async def game_origins() -> frozenset[str]:
     global _game_origins_cache
     loaded_at, origins = _game_origins_cache
     if time.monotonic() - loaded_at > _GAME_ORIGINS_TTL:
-        origins = await database_sync_to_async(_load_game_origins)()
+        origins = await database_sync_to_async(load_game_origins)()
         _game_origins_cache = (time.monotonic(), origins)
     return origins
 
@@ -116,7 +116,7 @@ class SameOriginWebSocketGuard:
         if scope["type"] == "websocket":
             origin = _header(scope, b"origin")
             own = origin is not None and is_own_origin(origin, scope)
-            if origin is not None and not own and _origin_of(origin) not in await game_origins():
+            if origin is not None and not own and origin_of(origin) not in await game_origins():
                 return await WebsocketDenier()(scope, receive, send)
             # Only this site's own pages may be authenticated by the player cookie.
             scope = {**scope, "browser_origin_verified": own}

@@ -27,7 +27,7 @@ def allowed_origins() -> frozenset[str]:
     global _cache
     loaded_at, origins = _cache
     if time.monotonic() - loaded_at > _TTL_SECONDS:
-        origins = ws_security._load_game_origins()
+        origins = ws_security.load_game_origins()
         _cache = (time.monotonic(), origins)
     return origins
 
@@ -42,7 +42,7 @@ def allowed_origin(request) -> str | None:
     origin = request.headers.get("Origin")
     if not origin:
         return None
-    normalized = ws_security._origin_of(origin)
+    normalized = ws_security.origin_of(origin)
     return origin if normalized is not None and normalized in allowed_origins() else None
 
 

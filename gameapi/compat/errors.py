@@ -22,6 +22,26 @@ class RoomNotAvailableError(GameBuddiesError):
         )
 
 
+class WrongGameTypeError(GameBuddiesError):
+    """Validate only: the room is live but plays another game than the key's (issue 20).
+
+    The original's answer. It tells a bound key that the code is a live room and which game
+    it plays, so the validate view counts it toward the client's code-guessing limit exactly
+    like an unknown code (docs/security.md): it is no better an oracle than that limit allows.
+    Every other route keeps the platform's ROOM_NOT_FOUND for such a room.
+    """
+
+    code = "WRONG_GAME_TYPE"
+    status = 400
+    default_message = "This room is playing another game"
+
+    def __init__(self, *, expected_game: str, actual_game: str | None):
+        super().__init__(
+            f"This room is playing {actual_game or 'no game'}, not {expected_game}",
+            details={"expectedGame": expected_game, "actualGame": actual_game},
+        )
+
+
 class SessionNotFoundError(NotFoundError):
     code = "SESSION_NOT_FOUND"
     default_message = "Session not found or expired"

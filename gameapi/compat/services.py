@@ -37,7 +37,7 @@ from rooms.selectors import member_get, normalize_room_code, room_get_live
 from rooms.services.changes import commit_room_change, lock_members, lock_room
 
 from . import words
-from .errors import RoomNotAvailableError
+from .errors import RoomNotAvailableError, WrongGameTypeError
 
 # The original's return window: after a return, games report their players `disconnected`
 # as they leave for the lobby; those reports are not news and must not unseat anyone.
@@ -92,15 +92,19 @@ def _ended_room(code: str, actor: Actor) -> Room:
 
 
 def room_for_validation(*, code: str, actor: Actor) -> Room:
-    """The original's validate checks: found (404), live (400 ROOM_NOT_AVAILABLE), this key's game.
+    """The original's validate checks: found (404), live (400 ROOM_NOT_AVAILABLE), this key's
+    game (400 WRONG_GAME_TYPE with expectedGame and actualGame, as the original answered).
 
-    A room of another game is ROOM_NOT_FOUND, not the original's WRONG_GAME_TYPE naming that
-    game: a key must not learn which codes are live rooms of other games (authorize_room).
+    WRONG_GAME_TYPE is this route's only exception to the platform's rule that another game's
+    room does not exist for a bound key (authorize_room); the view counts it toward the
+    code-guessing limit like an unknown code. An ended room of another game stays ROOM_NOT_FOUND.
     """
     try:
         room = room_get_live(code=code)
     except RoomClosedError:
         raise RoomNotAvailableError(room_status=_ended_room(code, actor).status) from None
+    if actor.kind == ActorKind.API_KEY and actor.game_slug and room.current_game_id != actor.game_slug:
+        raise WrongGameTypeError(expected_game=actor.game_slug, actual_game=room.current_game_id)
     authorize_room(actor, room)
     return room
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from rest_framework.response import Response
 
 from gamebuddies.errors import InvalidSessionError, utc_now_iso
+from gamebuddies.ratelimits import client_ip, code_guessing_record_miss
 from gamebuddies.readiness import readiness
 from players import cookies
 from players.selectors import session_get_active
@@ -22,7 +23,7 @@ from ..models import Scope
 from ..presenters import lobby_url
 from . import cors, presenters, services
 from .base import BeaconJSONParser, CompatView, KeyOptionalView, PublicView
-from .errors import SessionNotFoundError
+from .errors import SessionNotFoundError, WrongGameTypeError
 from .serializers import (
     BulkReport,
     ExternalReturn,
@@ -50,7 +51,12 @@ class ValidateView(CompatView):
     def get(self, request, room_code: str):
         query = self.parse(ValidateQuery, data=request.query_params)
         with self.code_lookup():
-            room = services.room_for_validation(code=room_code, actor=self.actor)
+            try:
+                room = services.room_for_validation(code=room_code, actor=self.actor)
+            except WrongGameTypeError:
+                # Costs what a miss costs (past the limit: 429), so it is no better an oracle.
+                code_guessing_record_miss(ip=client_ip(request._request))
+                raise
         members = list(room_members(room=room))
         participant = _find_participant(members, query.get("playerId"), query.get("playerName"))
         token = query.get("sessionToken")

@@ -76,19 +76,42 @@ def test_validate_ended_room_is_400_room_not_available_with_allowed_statuses(gam
     assert body["status"] == "finished" and body["allowedStatuses"] == ["lobby", "in_game", "returning"]
 
 
-def test_validate_room_of_another_game_is_404_as_if_it_did_not_exist(db, quiz_game):
-    # Not the original's WRONG_GAME_TYPE naming the other game: a key learns nothing of other games' rooms.
+def test_validate_room_of_another_game_is_400_wrong_game_type_naming_both_games(db, quiz_game):
+    # The original's answer (issue 20); every other route keeps ROOM_NOT_FOUND for such a room.
     from rooms.models import Game
 
     Game.objects.create(slug="ddf", name="DDF", launch_url="https://ddf.example/")
     raw, _ = make_key(game_slug="ddf", service="ddf")
     room, _ = playing_room()
     response = RawClient(raw).get(f"{base(room)}/validate")
-    assert response.status_code == 404
+    assert response.status_code == 400
     body = response.json()
-    assert (body["valid"], body["code"]) == (False, "ROOM_NOT_FOUND") and "actualGame" not in body
+    assert (body["valid"], body["code"], body["success"]) == (False, "WRONG_GAME_TYPE", False)
+    assert (body["expectedGame"], body["actualGame"]) == ("ddf", "quiz")
+    assert RawClient(raw).post(f"{base(room)}/sync").json()["code"] == "ROOM_NOT_FOUND"
     services.room_close(room=room.pk, actor=SYSTEM)
     assert RawClient(raw).get(f"{base(room)}/validate").json()["code"] == "ROOM_NOT_FOUND"
+
+
+def test_wrong_game_type_answers_count_toward_the_code_guessing_limit_like_unknown_codes(db, quiz_game, settings):
+    from rooms.models import Game
+
+    settings.ROOM_CODE_GUESS_RATE = "3/m"
+    Game.objects.create(slug="ddf", name="DDF", launch_url="https://ddf.example/")
+    raw, _ = make_key(game_slug="ddf", service="ddf")
+    room, _ = playing_room()
+    client = RawClient(raw)
+    answers = [client.get(f"{base(room)}/validate").status_code for _ in range(3)]
+    assert answers == [400, 400, 400]
+    # The limit is spent: another game's room, an unknown code and even the key's own game's rooms are refused.
+    assert client.get(f"{base(room)}/validate").status_code == 429
+    assert client.get("/api/v2/game/rooms/ZZZZZZ/validate").status_code == 429
+
+
+def test_unbound_key_validates_a_room_of_any_game(db, quiz_game):
+    raw, _ = make_key(service="any")
+    room, _ = playing_room()
+    assert RawClient(raw).get(f"{base(room)}/validate").status_code == 200
 
 
 # -- status in the games' own words ------------------------------------------------------

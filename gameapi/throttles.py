@@ -38,10 +38,19 @@ def enforce_unauthenticated(*, ip: str) -> None:
     ratelimits.hit(group="gameapi:unauthenticated", value=ip, rate=settings.API_ANONYMOUS_RATE)
 
 
+WRITES_QUOTA_GROUP = "gameapi:quota-writes"
+
+
 def enforce_key_quota(*, api_key: ApiKey, tier: str) -> None:
     """The key's overall quota across all its rooms (issue 18 #5), on top of the tiers: rooms
     created per hour, and writes of any kind per minute."""
     if tier == "room_create":
         ratelimits.hit(group="gameapi:quota-rooms", value=str(api_key.pk), rate=settings.API_KEY_ROOMS_PER_HOUR)
-    if tier in WRITE_TIERS:
-        ratelimits.hit(group="gameapi:quota-writes", value=str(api_key.pk), rate=settings.API_KEY_WRITES_PER_MINUTE)
+    if (quota := writes_quota(tier)) is not None:
+        ratelimits.hit(group=quota[0], value=str(api_key.pk), rate=quota[1])
+
+
+def writes_quota(tier: str) -> tuple[str, str] | None:
+    """(group, rate) of the writes-per-minute quota a request of `tier` counts in, or None.
+    The lean path counts it in its guard script (gameapi/lean/guard.py), in the same bucket."""
+    return (WRITES_QUOTA_GROUP, settings.API_KEY_WRITES_PER_MINUTE) if tier in WRITE_TIERS else None

@@ -392,6 +392,7 @@ async def _admit(request: _Request, raw_body: bytes, raw_key: str, api_key):
         tier_value=f"{api_key.pk}:{subject}" if subject else str(api_key.pk),
         tier_rate=throttles.rate_for(api_key, tier),
         client_ip=request.client_ip,
+        quota=throttles.writes_quota(tier),
     )
 
 

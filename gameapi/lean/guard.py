@@ -22,7 +22,7 @@ from django_ratelimit.core import _get_window, _make_cache_key, _split_rate
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from gamebuddies import aredis
+from gamebuddies import aredis, metrics
 from gamebuddies.errors import DuplicateRequestError, RateLimitedError
 from gamebuddies.ratelimits import CODE_GUESS_GROUP
 
@@ -45,6 +45,14 @@ if redis.call('SET', KEYS[2], 1, 'NX', 'EX', ARGV[3]) then n = 1 else n = redis.
 if n > tonumber(ARGV[4]) then
   redis.call('DEL', KEYS[1])
   return {-1, '', n, 0, gen}
+end
+if tonumber(ARGV[7]) > 0 then
+  local q
+  if redis.call('SET', KEYS[5], 1, 'NX', 'EX', ARGV[6]) then q = 1 else q = redis.call('INCR', KEYS[5]) end
+  if q > tonumber(ARGV[7]) then
+    redis.call('DEL', KEYS[1])
+    return {-2, '', q, 0, gen}
+  end
 end
 local g
 if redis.call('SET', KEYS[3], 1, 'NX', 'EX', ARGV[5]) then g = 1 else g = tonumber(redis.call('GET', KEYS[3])) end
@@ -142,21 +150,41 @@ async def admit(
     tier_value: str,
     tier_rate: str,
     client_ip: str,
+    quota: tuple[str, str] | None = None,
 ) -> Admission:
-    """Claim the slot and count the tier in one round trip; raises as GameApiView.initial would."""
+    """Claim the slot and count the tier in one round trip; raises as GameApiView.initial would.
+
+    `quota`: (group, rate) of the key's overall quota this request also counts in
+    (gameapi/throttles.py's writes per minute), in the same script.
+    """
     guard, timeout = idempotency.new_guard(
         method=method, path=path, body=body, api_key_id=api_key_id, raw_api_key=raw_api_key, header=idempotency_header
     )
     rate = _Counter.of(group=tier_group, value=tier_value, rate=tier_rate)
     guess = _Counter.of(group=CODE_GUESS_GROUP, value=client_ip, rate=settings.ROOM_CODE_GUESS_RATE)
+    overall = _Counter.of(group=quota[0], value=str(api_key_id), rate=quota[1]) if quota else None
     claim = Claim(guard=guard, redis_key=aredis.key(guard.cache_key))
     in_flight = aredis.dumps(idempotency.in_flight_record(guard))
     script = _script(_SCRIPT)
     for _ in range(2):  # a record that expires between SET NX and GET gets one more try
         try:
             outcome, record, count, guesses, generation = await script(
-                keys=[claim.redis_key, rate.key, guess.key, aredis.key(key_generation_key(api_key_id))],
-                args=[in_flight, timeout, rate.ttl, rate.limit, guess.ttl],
+                keys=[
+                    claim.redis_key,
+                    rate.key,
+                    guess.key,
+                    aredis.key(key_generation_key(api_key_id)),
+                    overall.key if overall else rate.key,  # unused without a quota
+                ],
+                args=[
+                    in_flight,
+                    timeout,
+                    rate.ttl,
+                    rate.limit,
+                    guess.ttl,
+                    overall.ttl if overall else 0,
+                    overall.limit if overall else 0,
+                ],
             )
         except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
             raise RedisUnavailable() from exc
@@ -164,6 +192,9 @@ async def admit(
             return Admission(claim=claim, key_generation=generation, guess_counter=guess, guesses=int(guesses))
         if outcome == -1:
             raise RateLimitedError(retry_after=rate.retry_after())
+        if outcome == -2:
+            metrics.rate_limited.labels(quota[0].removeprefix("gameapi:")).inc()
+            raise RateLimitedError(retry_after=overall.retry_after())
         if record:
             idempotency.raise_for_existing(guard, aredis.loads(record))
     raise DuplicateRequestError()

@@ -83,3 +83,31 @@ def test_game_state_of_a_room_stays_under_its_byte_budget(api, quiz_game, settin
     assert len(rows) == 2 and rows[-1].version == 12  # the newest always stays
     too_big = api.put(path, {"game": "quiz", "state": {"pad": "x" * 4000}})
     assert assert_envelope(too_big, "VALIDATION_ERROR", 400)["field"] == "state"
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_the_lean_status_path_counts_in_the_same_writes_quota(settings):
+    from gamebuddies import pg
+    from tests.gameapi.lean_client import asgi_request, settle
+
+    settings.GAMEAPI_LEAN_PATH = True
+    settings.API_KEY_WRITES_PER_MINUTE = "5/m"
+    raw, _ = await pg.run_orm(make_key, rate_limits={"status": "1000/m"})
+    rooms = [await pg.run_orm(make_room, players=2, in_game=True) for _ in range(3)]
+    try:
+        statuses = []
+        for n in range(6):
+            room, seats = rooms[n % 3]
+            path = f"/api/v2/rooms/{room.room_code}/players/{seats[1].player.pk}/status"
+            body = f'{{"status": "in_game", "location": "game", "metadata": {{"n": {n}}}}}'.encode()
+            statuses.append((await asgi_request("POST", path, body=body, headers={"X-API-Key": raw})).status)
+        assert statuses == [200] * 5 + [429]  # each room's own status budget was far from used
+        # The Django path's writes share the bucket: this key's quota is used up there too.
+        room, _ = rooms[0]
+        answer = await pg.run_orm(lambda: ApiClient(raw).post(f"/rooms/{room.room_code}/game-end", {}))
+        assert answer.status_code == 429
+    finally:
+        await settle()

@@ -208,4 +208,7 @@ def server_env(
     # (issue 18 #4) would measure the limiter, not the server (like BENCH_RATE_LIMITS for the API).
     env.setdefault("WS_CONNECT_RATE_PER_IP", "1000000/m")
     env.setdefault("WS_CONNECT_RATE_PER_SEAT", "1000000/m")
+    # One bench key sends every update: its overall writes quota (issue 18 #5) would cap the run.
+    env.setdefault("API_KEY_WRITES_PER_MINUTE", "100000000/m")
+    env.setdefault("API_KEY_ROOMS_PER_HOUR", "1000000/h")
     return env

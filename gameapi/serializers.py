@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from gamebuddies.errors import ValidationError
+from players.avatars import AVATAR_COLOURS, AVATARS
 from players.names import MAX_NAME_LENGTH, clean_display_name
 from rooms.models import Location, MemberRole, PlayerStatus
 from rooms.services.lifecycle import MAX_PLAYERS_LIMIT
@@ -35,6 +36,8 @@ class RoomCreate(serializers.Serializer):
     game = StrictCharField(required=False, max_length=50, help_text="Slug of a catalog game")
     maxPlayers = StrictIntegerField(required=False, min_value=1, max_value=MAX_PLAYERS_LIMIT)  # noqa: N815
     settings = JsonObjectField(required=False, help_text="The game's settings, checked against its catalog schema")
+    avatar = StrictChoiceField(choices=list(AVATARS), required=False, help_text="The host's avatar")
+    avatarColour = StrictIntegerField(required=False, min_value=0, max_value=AVATAR_COLOURS - 1)  # noqa: N815
 
     def validate_hostName(self, value):  # noqa: N802
         return _display_name(value, "hostName")
@@ -43,6 +46,8 @@ class RoomCreate(serializers.Serializer):
 class Seat(serializers.Serializer):
     name = StrictCharField(max_length=MAX_NAME_LENGTH, trim_whitespace=False)
     role = StrictChoiceField(choices=[MemberRole.PLAYER, MemberRole.SPECTATOR], default=MemberRole.PLAYER)
+    avatar = StrictChoiceField(choices=list(AVATARS), required=False, help_text="The player's avatar")
+    avatarColour = StrictIntegerField(required=False, min_value=0, max_value=AVATAR_COLOURS - 1)  # noqa: N815
 
     def validate_name(self, value):
         return _display_name(value, "name")

@@ -10,6 +10,9 @@ from django.db.models import Q
 class Player(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     display_name = models.CharField(max_length=24)
+    # players.avatars: a key of AVATARS and a colour 0-7; NULL until the player picks one.
+    avatar = models.CharField(max_length=16, null=True, blank=True)  # noqa: DJ001
+    avatar_colour = models.PositiveSmallIntegerField(null=True, blank=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
     last_seen_at = models.DateTimeField(auto_now_add=True)

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from .avatars import clean_avatar, clean_avatar_colour
 from .models import Player, PlayerSession, PlayerStatusHistory, SessionStatus
 from .names import clean_display_name
 from .tokens import hash_token, new_session_token
@@ -20,8 +21,18 @@ class IssuedSession:
     token: str  # the raw token: hand it to the player once, never store it
 
 
-def player_create(*, display_name: str) -> Player:
-    return Player.objects.create(display_name=clean_display_name(display_name))
+def player_create(*, display_name: str, avatar=None, avatar_colour=None) -> Player:
+    return Player.objects.create(
+        display_name=clean_display_name(display_name),
+        avatar=clean_avatar(avatar),
+        avatar_colour=clean_avatar_colour(avatar_colour),
+    )
+
+
+def player_profile_update(*, player_id, fields: dict) -> None:
+    """Write already-cleaned profile fields (display_name, avatar, avatar_colour); the caller
+    holds the room lock and has checked the room's rules (rooms.services.member_set_profile)."""
+    Player.objects.filter(pk=player_id).update(**fields)
 
 
 def session_issue(*, player: Player, room) -> IssuedSession:

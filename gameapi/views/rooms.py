@@ -49,6 +49,8 @@ class RoomCreateView(GameApiView):
             game_slug=data.get("game"),
             max_players=data.get("maxPlayers"),
             settings=data.get("settings"),
+            avatar=data.get("avatar"),
+            avatar_colour=data.get("avatarColour"),
         )
         code = seat.room.room_code
         body = {
@@ -108,7 +110,12 @@ class SeatView(GameApiView):
         data = self.parse(Seat)
         with self.code_lookup():
             seat = room_services.room_join(
-                room=room_code, display_name=data["name"], role=data["role"], actor=self.actor
+                room=room_code,
+                display_name=data["name"],
+                role=data["role"],
+                actor=self.actor,
+                avatar=data.get("avatar"),
+                avatar_colour=data.get("avatarColour"),
             )
         return Response(
             {"playerId": str(seat.player.pk), "sessionToken": seat.token, "version": seat.change.version},

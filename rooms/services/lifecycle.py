@@ -102,6 +102,8 @@ def room_create(
     max_players: int | None = None,
     settings: dict | None = None,
     metadata: dict | None = None,
+    avatar: str | None = None,
+    avatar_colour: int | None = None,
 ) -> SeatResult:
     """A new lobby with its creator seated as host; returns the host's session token."""
     if actor.kind == ActorKind.API_KEY and actor.game_slug:
@@ -112,7 +114,7 @@ def room_create(
     game_settings = validate_game_settings(game, settings) if game else {}
     if game is None and settings:
         raise ValidationError("Choose a game before its settings", field="settings")
-    host = player_create(display_name=host_name)
+    host = player_create(display_name=host_name, avatar=avatar, avatar_colour=avatar_colour)
     room = _insert_room_with_unique_code(
         status=RoomStatus.LOBBY,
         current_game=game,

@@ -10,9 +10,10 @@ from django.utils import timezone
 
 from gamebuddies.actors import Actor, ActorKind
 from gamebuddies.errors import InvalidRoomStateError, PlayerNotFoundError, RoomFullError, ValidationError
+from players.avatars import clean_avatar, clean_avatar_colour
 from players.blocks import kick_block_record, kick_blocks_lift
 from players.names import clean_display_name, ensure_name_free
-from players.services import player_create, session_issue, session_revoke_all
+from players.services import player_create, player_profile_update, session_issue, session_revoke_all
 
 from ..models import Location, MemberRole, PlayerStatus, Room, RoomMember, RoomStatus
 from ..permissions import (
@@ -28,6 +29,7 @@ from .changes import RoomChange, RoomRef, commit_room_change, lock_members, lock
 from .lifecycle import SeatResult
 
 MAX_SPECTATORS = 20
+UNSET = object()  # member_set_profile: "not sent", unlike None ("no avatar")
 
 
 def _pick_successor(members: dict, *, excluding=None) -> RoomMember | None:
@@ -47,7 +49,15 @@ def _make_host(room: Room, successor: RoomMember, previous: RoomMember | None) -
 
 
 @transaction.atomic
-def room_join(*, room: RoomRef, display_name: str, actor: Actor, role: str = MemberRole.PLAYER) -> SeatResult:
+def room_join(
+    *,
+    room: RoomRef,
+    display_name: str,
+    actor: Actor,
+    role: str = MemberRole.PLAYER,
+    avatar: str | None = None,
+    avatar_colour: int | None = None,
+) -> SeatResult:
     """Seat a new player (or spectator).
 
     A returning player is recognised by their session (cookie or token) before this is
@@ -66,7 +76,7 @@ def room_join(*, room: RoomRef, display_name: str, actor: Actor, role: str = Mem
     # One name per look: under the room lock, so two joins cannot both take "Alice".
     name = clean_display_name(display_name)
     ensure_name_free(name, [m.player.display_name for m in members.values()])
-    player = player_create(display_name=name)
+    player = player_create(display_name=name, avatar=avatar, avatar_colour=avatar_colour)
     member = RoomMember.objects.create(
         room=locked,
         player=player,
@@ -225,6 +235,37 @@ def member_set_ready(*, room: RoomRef, player_id, ready: bool, actor: Actor) -> 
         actor=actor,
         player_id=player_id,
         changes={"playerId": str(player_id), "isReady": ready},
+    )
+
+
+@transaction.atomic
+def member_set_profile(
+    *, room: RoomRef, player_id, actor: Actor, name=None, avatar=UNSET, avatar_colour=UNSET
+) -> RoomChange:
+    """A player changes their own name and/or avatar in the lobby (spectators too: it is
+    how they appear). The name follows the join rule: cleaned, and refused with NAME_TAKEN
+    when it looks like another seat's name (the player's own old name does not count)."""
+    locked = lock_room(room)
+    authorize_room(actor, locked)
+    require_self(actor, player_id)
+    members = lock_members(locked)
+    target = members.get(player_id)
+    if target is None:
+        raise PlayerNotFoundError()
+    fields, changes = {}, {"playerId": str(player_id)}
+    if name is not None:
+        fields["display_name"] = clean_display_name(name)
+        ensure_name_free(fields["display_name"], [m.player.display_name for m in members.values() if m is not target])
+        changes["name"] = fields["display_name"]
+    if avatar is not UNSET:
+        fields["avatar"] = changes["avatar"] = clean_avatar(avatar)
+    if avatar_colour is not UNSET:
+        fields["avatar_colour"] = changes["avatarColour"] = clean_avatar_colour(avatar_colour)
+    if not fields:
+        raise ValidationError("Send a name, an avatar or an avatarColour", field="avatar")
+    player_profile_update(player_id=player_id, fields=fields)
+    return commit_room_change(
+        room=locked, event="player_profile_changed", actor=actor, player_id=player_id, changes=changes
     )
 
 

@@ -22,6 +22,7 @@ INVALID_SESSION = {
     "role": None,
     "isHost": None,
     "displayName": None,
+    "gameRunId": None,
 }
 
 
@@ -85,4 +86,10 @@ def session_validate(*, data: dict, actor: Actor) -> dict:
         "role": member.role,
         "isHost": member.is_host,
         "displayName": member.player.display_name,
+        "gameRunId": run_id(room.game_run_id),
     }
+
+
+def run_id(value) -> str | None:
+    """The game run id as the API writes it (null before the room's first game start)."""
+    return str(value) if value else None

@@ -42,5 +42,11 @@ def event(row: RoomEvent) -> dict:
 
 def game_state(game_slug: str, row: GameState | None) -> dict:
     if row is None:
-        return {"game": game_slug, "version": 0, "state": None, "createdAt": None}
-    return {"game": game_slug, "version": row.version, "state": row.state, "createdAt": iso(row.created_at)}
+        return {"game": game_slug, "version": 0, "state": None, "createdAt": None, "gameRunId": None}
+    return {
+        "game": game_slug,
+        "version": row.version,
+        "state": row.state,
+        "createdAt": iso(row.created_at),
+        "gameRunId": str(row.game_run_id) if row.game_run_id else None,
+    }

@@ -50,3 +50,66 @@ def _check(key: str, spec: dict, value):
         if not isinstance(value, str) or len(value) > spec.get("max_length", 100):
             raise ValidationError(f"{key} must be short text", field=field)
     return value
+
+
+# -- the schema itself (catalog entries: create_game, the admin, load_demo_data) ----------
+SETTING_TYPES = {
+    # type: keys a setting of that type may have besides type, default and label
+    "int": {"min", "max"},
+    "bool": set(),
+    "choice": {"choices"},
+    "str": {"max_length"},
+}
+MAX_SETTINGS = 20
+
+
+def validate_settings_schema(schema: object) -> dict:
+    """A catalog entry's settings schema: what the lobby can render and validate_game_settings check.
+
+    `{name: {"type": "int"|"bool"|"choice"|"str", "default": ..., "label": "Shown name", ...}}`:
+    int takes `min`/`max`, choice a non-empty list of text `choices`, str a `max_length`
+    (default 100). Every default must itself be a valid value, so a room can start with none given.
+    """
+    if schema is None:
+        return {}
+    if not isinstance(schema, dict):
+        raise ValidationError("The settings schema must be an object of settings", field="settingsSchema")
+    if len(schema) > MAX_SETTINGS:
+        raise ValidationError(f"At most {MAX_SETTINGS} settings", field="settingsSchema")
+    for key, spec in schema.items():
+        field = f"settingsSchema.{key}"
+        if not isinstance(key, str) or not key.isidentifier():
+            raise ValidationError("Setting names are letters, digits and _ (e.g. rounds)", field=field)
+        if not isinstance(spec, dict) or spec.get("type") not in SETTING_TYPES:
+            raise ValidationError(f"type must be one of {', '.join(SETTING_TYPES)}", field=f"{field}.type")
+        kind = spec["type"]
+        unknown = sorted(set(spec) - {"type", "default", "label"} - SETTING_TYPES[kind])
+        if unknown:
+            raise ValidationError(f"A {kind} setting has no {unknown[0]}", field=f"{field}.{unknown[0]}")
+        if "label" in spec and not (isinstance(spec["label"], str) and 0 < len(spec["label"]) <= 40):
+            raise ValidationError("label must be text of 1-40 characters", field=f"{field}.label")
+        _check_type_options(field, kind, spec)
+        if "default" not in spec:
+            raise ValidationError("Every setting needs a default", field=f"{field}.default")
+        try:
+            _check(key, spec, spec["default"])
+        except ValidationError as exc:
+            raise ValidationError(f"default: {exc.message}", field=f"{field}.default") from None
+    return schema
+
+
+def _check_type_options(field: str, kind: str, spec: dict) -> None:
+    if kind == "int":
+        for bound in ("min", "max"):
+            if bound in spec and (isinstance(spec[bound], bool) or not isinstance(spec[bound], int)):
+                raise ValidationError(f"{bound} must be a whole number", field=f"{field}.{bound}")
+        if "min" in spec and "max" in spec and spec["min"] > spec["max"]:
+            raise ValidationError("min must not be above max", field=f"{field}.min")
+    elif kind == "choice":
+        choices = spec.get("choices")
+        if not isinstance(choices, list) or not choices or not all(isinstance(c, str) and c for c in choices):
+            raise ValidationError("choices must be a non-empty list of text", field=f"{field}.choices")
+    elif kind == "str" and "max_length" in spec:
+        size = spec["max_length"]
+        if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= 500:
+            raise ValidationError("max_length must be a whole number from 1 to 500", field=f"{field}.max_length")

@@ -5,7 +5,8 @@ The game receives our parameters — `roomCode`, `playerId`, `sessionToken`, `ro
 (issue 20, docs/compatibility.md): `session` (the same session token: the original sent it
 and its games look the player up with GET /api/game-sessions/<session>), `room`, `name`,
 `isHost` and `gameType`. `role` is `gm` for the host, as the original sent it (those games
-take `gm` or `host` as host; our SDK only tells spectators apart). The token is the player's
+take `gm` or `host` as host; our SDK only tells spectators apart). `gameRunId` is new at every
+game start, so a game tells this run from the previous one in the same room. The token is the player's
 own, read from their cookie by the `/rooms/<CODE>/play` view; it is never part of a broadcast.
 """
 
@@ -24,6 +25,7 @@ LAUNCH_PARAMS = (
     "name",
     "isHost",
     "gameType",
+    "gameRunId",
 )
 HOST_ROLE_PARAM = "gm"
 
@@ -38,6 +40,7 @@ def build_launch_url(
     return_url: str,
     player_name: str = "",
     game_type: str = "",
+    game_run_id=None,
 ) -> str:
     """`launch_url` with the launch parameters added to (or replacing) its own query.
 
@@ -60,5 +63,7 @@ def build_launch_url(
         params["name"] = player_name
     if game_type:
         params["gameType"] = game_type
+    if game_run_id:
+        params["gameRunId"] = str(game_run_id)
     query = urlencode([*kept, *params.items()])
     return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", query, parts.fragment))

@@ -45,6 +45,7 @@ def validate_room(
             "createdAt": iso(room.created_at),
             "lastActivity": iso(room.last_activity),
             "roomVersion": room.version,
+            "gameRunId": _run_id(room.game_run_id),
         },
         "participant": _participant(participant, session_valid) if participant else None,
         "participants": [
@@ -60,12 +61,22 @@ def validate_room(
             for m in connected
         ],
         "gameState": (
-            {"id": state.pk, "data": state.state, "version": state.version, "createdAt": iso(state.created_at)}
+            {
+                "id": state.pk,
+                "data": state.state,
+                "version": state.version,
+                "createdAt": iso(state.created_at),
+                "gameRunId": _run_id(state.game_run_id),
+            }
             if state
             else None
         ),
         "sessionInfo": {"valid": session_valid} if session_given else None,
     }
+
+
+def _run_id(value) -> str | None:
+    return str(value) if value else None
 
 
 def _participant(member: RoomMember, session_valid: bool) -> dict:

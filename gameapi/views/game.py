@@ -140,7 +140,7 @@ class GameStateView(GameApiView):
                 actor=self.actor,
                 expected_version=data.get("expectedVersion"),
             )
-        return Response({"game": row.game_id, "version": row.version})
+        return Response({"game": row.game_id, "version": row.version, "gameRunId": operations.run_id(row.game_run_id)})
 
 
 class EventsView(GameApiView):

@@ -49,8 +49,11 @@ def test_game_end_validates_its_body(api, quiz_game):
 def test_game_state_is_saved_in_versions_and_read_back(api, quiz_game):
     room, _ = make_room(game_slug="quiz")
     path = f"/rooms/{room.room_code}/game-state"
-    assert api.get(path, game="quiz").json() == {"game": "quiz", "version": 0, "state": None, "createdAt": None}
-    assert api.put(path, {"game": "quiz", "state": {"round": 1}}).json() == {"game": "quiz", "version": 1}
+    nothing = {"game": "quiz", "version": 0, "state": None, "createdAt": None, "gameRunId": None}
+    assert api.get(path, game="quiz").json() == nothing
+    # Saved outside a game run (none started yet): gameRunId is null.
+    saved = api.put(path, {"game": "quiz", "state": {"round": 1}}).json()
+    assert saved == {"game": "quiz", "version": 1, "gameRunId": None}
     assert api.put(path, {"game": "quiz", "state": [1, 2], "expectedVersion": 1}).json()["version"] == 2
     latest = api.get(path, game="quiz").json()
     assert (latest["version"], latest["state"]) == (2, [1, 2]) and latest["createdAt"].endswith("Z")

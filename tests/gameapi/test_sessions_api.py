@@ -12,7 +12,15 @@ from .conftest import ApiClient, assert_envelope, make_key
 
 pytestmark = pytest.mark.django_db
 
-INVALID = {"valid": False, "playerId": None, "roomCode": None, "role": None, "isHost": None, "displayName": None}
+INVALID = {
+    "valid": False,
+    "playerId": None,
+    "roomCode": None,
+    "role": None,
+    "isHost": None,
+    "displayName": None,
+    "gameRunId": None,
+}
 
 
 def test_valid_token_names_the_player_room_and_role(api):
@@ -25,6 +33,7 @@ def test_valid_token_names_the_player_room_and_role(api):
         "role": "host",
         "isHost": True,
         "displayName": "Host",
+        "gameRunId": None,  # no game started in this room yet
     }
     assert api.post("/sessions/validate", {"sessionToken": seats[1].token}).json()["role"] == "player"
 

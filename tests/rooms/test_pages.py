@@ -281,6 +281,7 @@ def test_play_redirects_each_player_to_the_launch_url_with_their_own_parameters(
             "name": name,
             "isHost": "true" if role == "gm" else "false",
             "gameType": "quiz",
+            "gameRunId": str(Room.objects.get(pk=room.pk).game_run_id),  # new at every game start
         }
 
 

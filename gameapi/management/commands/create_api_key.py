@@ -8,11 +8,20 @@ from django.core.management.base import BaseCommand, CommandError
 
 from gameapi.models import ALL_SCOPES
 from gameapi.services import api_key_create
-from gamebuddies.errors import GameBuddiesError
+from gamebuddies.errors import GameBuddiesError, GameNotFoundError
 
 
 def parse_scopes(value: str) -> list[str]:
     return [scope.strip() for scope in value.split(",") if scope.strip()]
+
+
+def not_in_catalog(slug: str) -> str:
+    """What to do when --game names no catalog game: register it first (docs/integration.md, step 1)."""
+    return (
+        f"No game {slug} in the catalog. Register it first, then run this again:\n"
+        f"  .venv/bin/python manage.py create_game {slug} --name \"My Game\" --launch-url https://my-game.example/play\n"
+        "(see .venv/bin/python manage.py create_game --help), or leave out --game for a key that may touch any game."
+    )
 
 
 class Command(BaseCommand):
@@ -36,8 +45,10 @@ class Command(BaseCommand):
                 game_slug=options["game"],
                 expires_days=options["expires_days"],
             )
+        except GameNotFoundError:
+            raise CommandError(not_in_catalog(options["game"])) from None
         except GameBuddiesError as exc:
-            raise CommandError(exc.message)
+            raise CommandError(exc.message) from None
         key = issued.api_key
         self.stdout.write(f"API key {key.key_prefix}… for {key.service_name}")
         self.stdout.write(f"  scopes:  {', '.join(key.scopes) or '(none)'}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from rooms.models import Game
+from rooms.services.catalog import game_create
 
 DEMO_GAMES: list[dict] = [
     {
@@ -64,10 +64,11 @@ class Command(BaseCommand):
         created_count = 0
         with transaction.atomic():
             for spec in DEMO_GAMES:
-                fields = {key: value for key, value in spec.items() if key != "slug"}
-                # Validate like a form would, so a bad demo entry fails here, not in a lobby.
-                Game(slug=spec["slug"], **fields).full_clean(validate_unique=False)
-                _, created = Game.objects.update_or_create(slug=spec["slug"], defaults=fields)
-                created_count += created
-        updated_count = len(DEMO_GAMES) - created_count
-        self.stdout.write(f"Demo games: {created_count} created, {updated_count} already present (refreshed).")
+                # The same service and checks as manage.py create_game, so a bad demo entry fails here.
+                created_count += game_create(**spec, update=True).created
+        playable = [spec["name"] for spec in DEMO_GAMES if spec["is_active"]]
+        examples = [spec["name"] for spec in DEMO_GAMES if not spec["is_active"]]
+        line = f"Demo games: {len(playable)} playable ({', '.join(playable)})"
+        if examples:
+            line += f", {len(examples)} inactive catalog example ({', '.join(examples)})"
+        self.stdout.write(f"{line}; {created_count} added, {len(DEMO_GAMES) - created_count} refreshed.")

@@ -11,13 +11,9 @@ Rooms by status are not counted by hand: a collector asks the database at scrape
 from __future__ import annotations
 
 import atexit
-import logging
 import os
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
-
-logger = logging.getLogger(__name__)
 
 # --- Rooms and status updates -------------------------------------------------------------
 room_changes = Counter("gamebuddies_room_changes_total", "Committed room changes by event", ["event"])
@@ -71,34 +67,17 @@ def source_of(actor) -> str:
     return _SOURCES.get(actor.source, actor.source)
 
 
-class RoomsByStatusCollector:
-    """gamebuddies_rooms{status}: one GROUP BY over rooms at scrape time, so it is never stale."""
-
-    name = "gamebuddies_rooms"
-    documentation = "Rooms by status"
-
-    def describe(self):
-        return [GaugeMetricFamily(self.name, self.documentation, labels=["status"])]
-
-    def collect(self):
-        from django.db import DatabaseError
-        from django.db.models import Count
-
-        from rooms.models import Room, RoomStatus
-
-        try:
-            counts = dict(Room.objects.order_by().values_list("status").annotate(n=Count("pk")))
-        except DatabaseError:
-            logger.warning("metrics: rooms by status unavailable (database error)")
-            return
-        family = GaugeMetricFamily(self.name, self.documentation, labels=["status"])
-        for status in RoomStatus.values:
-            family.add_metric([status], counts.get(status, 0))
-        yield family
-
-
+# Collectors that ask the database at scrape time; apps register theirs (rooms/metrics.py).
 _scrape_time_registry = CollectorRegistry(auto_describe=False)
-_scrape_time_registry.register(RoomsByStatusCollector())
+_scrape_time_names: set[str] = set()
+
+
+def register_scrape_time_collector(collector) -> None:
+    """Add a collector run on every /metrics scrape in the answering process (not multiprocess);
+    once per metric name, however often an app's ready() runs."""
+    if collector.name not in _scrape_time_names:
+        _scrape_time_names.add(collector.name)
+        _scrape_time_registry.register(collector)
 
 
 def multiprocess_dir() -> str:

@@ -137,3 +137,10 @@ def game_list_active() -> QuerySet[Game]:
 
 def game_state_latest(*, room: Room, game_slug: str) -> GameState | None:
     return GameState.objects.filter(room_id=room.pk, game_id=game_slug).order_by("-version").first()
+
+
+def rooms_count_by_status() -> dict[str, int]:
+    """Rooms per status, in one GROUP BY (statuses without rooms are absent)."""
+    from django.db.models import Count
+
+    return dict(Room.objects.order_by().values_list("status").annotate(n=Count("pk")))

@@ -20,6 +20,7 @@ from gamebuddies import metrics, ratelimits
 from gamebuddies.asgi import application
 from gamebuddies.errors import RateLimitedError, StateConflictError
 from rooms import services
+from rooms.metrics import RoomsByStatusCollector
 from rooms.models import Room, RoomMember, RoomStatus
 from tests.factories import SYSTEM, make_room, player_actor
 
@@ -51,7 +52,7 @@ def test_rooms_by_status_are_counted_at_scrape_time_with_one_query(client, djang
     assert samples[("gamebuddies_rooms", (("status", "abandoned"),))] == 0
 
     with django_assert_num_queries(1):
-        list(metrics.RoomsByStatusCollector().collect())
+        list(RoomsByStatusCollector().collect())
 
 
 @pytest.mark.django_db

@@ -8,25 +8,30 @@ port, and the background worker, started by deploy/stack.py, the same launcher t
 this set-up uses. Refuses to start without PostgreSQL and Redis.
 
 Runs on the venv's Python. Every process writes its metrics to one PROMETHEUS_MULTIPROC_DIR,
-emptied at start, so /metrics reports them all. Ctrl+C (or SIGTERM to this process) stops
+emptied at start, so /metrics reports them all. Ctrl+C, or SIGINT or SIGTERM to this process alone, stops
 every child, so nothing is left running.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from deploy.stack import METRICS_DIR_VARIABLE, Stack, prepare_metrics_dir, stop_process, uvicorn_command  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "scripts"))
+import translations  # noqa: E402
 
 PYTHON = sys.executable
 MANAGE = [PYTHON, str(ROOT / "manage.py")]
@@ -45,11 +50,43 @@ def has_command(name: str) -> bool:
     return probe.returncode == 0
 
 
-def server_runs_background() -> bool:
-    """EMBEDDED_WORKER (the default without REDIS_URL): the server process runs the background loops."""
-    code = "from django.conf import settings; print(settings.EMBEDDED_WORKER)"
-    probe = subprocess.run([*MANAGE, "shell", "--no-imports", "-c", code], cwd=ROOT, capture_output=True, text=True)
-    return probe.stdout.strip() == "True"
+# What the app will really run on, read from its settings (not guessed from the environment).
+_PROBE = """
+import json
+from django.conf import settings
+print(json.dumps({
+    "database": settings.DATABASES["default"]["ENGINE"],
+    "cache": settings.CACHES["default"]["BACKEND"],
+    "layer": settings.CHANNEL_LAYERS["default"]["BACKEND"],
+    "embedded_worker": settings.EMBEDDED_WORKER,
+}))
+"""
+
+
+@dataclass(frozen=True)
+class Backends:
+    database: str
+    cache: str
+    layer: str
+    embedded_worker: bool
+
+    def describe(self) -> str:
+        """E.g. "PostgreSQL + Redis cache + Redis channel layer" or "SQLite + local-memory cache +
+        in-memory channel layer (embedded default)"."""
+        names = {"postgresql": "PostgreSQL", "sqlite3": "SQLite"}
+        database = names.get(self.database.rsplit(".", 1)[-1], self.database)
+        cache = "Redis" if "redis" in self.cache.lower() else "local-memory"
+        layer = "Redis" if "redis" in self.layer.lower() else "in-memory"
+        embedded = database == "SQLite" and cache == "local-memory" and layer == "in-memory"
+        described = f"{database} + {cache} cache + {layer} channel layer"
+        return described + (" (embedded default)" if embedded else "")
+
+
+def probe_backends() -> Backends:
+    probe = subprocess.run(
+        [*MANAGE, "shell", "--no-imports", "-c", _PROBE], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    return Backends(**json.loads(probe.stdout.strip().splitlines()[-1]))
 
 
 def stop(process: subprocess.Popen | None, name: str) -> None:
@@ -59,9 +96,22 @@ def stop(process: subprocess.Popen | None, name: str) -> None:
 
 
 def interrupt(signum, frame) -> None:
-    # SIGTERM (from a supervisor, or `kill`) unwinds like Ctrl+C so the children are stopped.
+    # SIGINT and SIGTERM unwind the same way, so the children are stopped; a second signal
+    # does not cut that short (each child gets at most 15 s before it is killed).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise KeyboardInterrupt
+
+
+def stop_on_signals() -> None:
+    """Ctrl+C stops everything, also when SIGINT reaches this process alone (`kill -INT <pid>`).
+
+    Python raises KeyboardInterrupt on SIGINT only if SIGINT was not ignored when it started,
+    and a shell starts background jobs (`make run &`, a supervisor script) with SIGINT ignored:
+    the signal was then dropped and the server kept running. So the handler is set explicitly.
+    """
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 def check_real_backends() -> None:
@@ -85,15 +135,18 @@ def metrics_dir() -> tuple[Path, bool]:
 def serve_one(args) -> int:
     worker = server = None
     try:
-        if server_runs_background():
+        backends = probe_backends()
+        if backends.embedded_worker:
             say("the server process runs the background loops itself (EMBEDDED_WORKER, the default without REDIS_URL)")
         elif has_command("run_worker"):
             say("starting the background worker (manage.py run_worker)")
             worker = subprocess.Popen([*MANAGE, "run_worker"], cwd=ROOT)
         else:
             say("no run_worker command in this checkout: serving without a background worker")
-        backend = "PostgreSQL" if os.environ.get("DATABASE_URL") else "SQLite (embedded default)"
-        say(f"serving http://{args.host}:{args.port} with {args.workers} worker(s) on {backend}; Ctrl+C stops")
+        say(
+            f"serving http://{args.host}:{args.port} with {args.workers} worker(s) on {backends.describe()}; "
+            "Ctrl+C stops"
+        )
         server = subprocess.Popen(uvicorn_command(args.host, args.port, args.workers), cwd=ROOT)
         return server.wait()
     finally:
@@ -124,11 +177,13 @@ def main() -> int:
     if args.real or args.workers > 1:
         check_real_backends()
 
-    signal.signal(signal.SIGTERM, interrupt)
+    stop_on_signals()
     directory, ours = metrics_dir()
     os.environ[METRICS_DIR_VARIABLE] = str(directory)
     try:
         manage("migrate", "--noinput", "--verbosity", "0")
+        # The pages' German catalogue: new strings merged in (needs xgettext), then compiled.
+        translations.prepare(say=say)
         if not args.no_demo_data:
             manage("load_demo_data")
         # Metrics of the setup commands are not the app's: start the count from zero.

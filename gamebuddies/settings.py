@@ -85,6 +85,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The page language: the footer switch's cookie, else Accept-Language; not the Game API.
+    "gamebuddies.locale_middleware.PlayerLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -108,6 +110,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "gamebuddies.ui_strings.ui_strings",
             ],
         },
     },
@@ -249,7 +253,11 @@ GC_TUNING = env_bool("GC_TUNING", True)
 GC_GEN0_THRESHOLD = env_int("GC_GEN0_THRESHOLD", 20_000)
 
 # --- Internationalisation ---------------------------------------------------
-LANGUAGE_CODE = "en-us"
+# Player pages in English and German (issue 23): locale/<lang>/LC_MESSAGES/django.po is the
+# source; the .mo files are compiled from it by `make run` and the test command.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

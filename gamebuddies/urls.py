@@ -11,6 +11,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("metrics", metrics, name="prometheus-metrics"),
+    # The footer's language switch posts to set_language, which keeps the choice in a cookie.
+    path("i18n/", include("django.conf.urls.i18n")),
     # Routes of the original GameBuddies that existing games call (docs/compatibility.md).
     *compat_site_urls,
     path("", include("rooms.urls")),

@@ -7,12 +7,20 @@ say plainly what is wrong before anything is written.
 from __future__ import annotations
 
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from gamebuddies.errors import ValidationError as PlatformValidationError
+from players.avatars import AVATARS, COLOUR_NAMES
 from players.names import MAX_NAME_LENGTH, clean_display_name
 
 from .models import ROOM_CODE_LENGTH
 from .selectors import is_well_formed_room_code, normalize_room_code
+
+
+def _avatar_choices():
+    return [(key, format_lazy("{} {}", emoji, label)) for key, (emoji, label) in AVATARS.items()]
 
 
 class NameField(forms.CharField):
@@ -20,7 +28,7 @@ class NameField(forms.CharField):
         # The raw field is longer than a name may be: NFKC can shorten what was typed,
         # and an over-long name should get the friendly message, not a bare max_length one.
         super().__init__(
-            label="Your name",
+            label=_("Your name"),
             max_length=MAX_NAME_LENGTH * 4,
             strip=False,
             widget=forms.TextInput(
@@ -30,11 +38,11 @@ class NameField(forms.CharField):
                     "autocorrect": "off",
                     "enterkeyhint": "go",
                     "maxlength": str(MAX_NAME_LENGTH),
-                    "placeholder": "e.g. Alex",
+                    "placeholder": _("e.g. Alex"),
                     "spellcheck": "false",
                 }
             ),
-            error_messages={"required": "Please enter a name."},
+            error_messages={"required": _("Please enter a name.")},
             **kwargs,
         )
 
@@ -43,13 +51,15 @@ class NameField(forms.CharField):
         try:
             return clean_display_name(value)
         except PlatformValidationError as exc:
-            raise forms.ValidationError(exc.message.rstrip(".") + ".") from None
+            # The message's English text is its msgid (listed in gamebuddies/player_messages.py).
+            sentence = exc.message.rstrip(".") + "."
+            raise forms.ValidationError(gettext(sentence)) from None
 
 
 class RoomCodeField(forms.CharField):
     def __init__(self, **kwargs):
         super().__init__(
-            label="Room code",
+            label=_("Room code"),
             max_length=20,
             widget=forms.TextInput(
                 attrs={
@@ -65,7 +75,7 @@ class RoomCodeField(forms.CharField):
                     "class": "code-input",
                 }
             ),
-            error_messages={"required": "Please enter the room code."},
+            error_messages={"required": _("Please enter the room code.")},
             **kwargs,
         )
 
@@ -74,14 +84,31 @@ class RoomCodeField(forms.CharField):
         code = normalize_room_code(value).replace(" ", "").replace("-", "")
         if not is_well_formed_room_code(code):
             raise forms.ValidationError(
-                f"Room codes are {ROOM_CODE_LENGTH} letters and digits, like K7Q2MX. Check the code and try again."
+                _("Room codes are %(length)s letters and digits, like K7Q2MX. Check the code and try again.")
+                % {"length": ROOM_CODE_LENGTH}
             )
         return code
 
 
+class AvatarMixin(forms.Form):
+    """The avatar picker of the join pages: optional, none picked means the name's initial."""
+
+    avatar = forms.ChoiceField(
+        label=_("Avatar"), required=False, widget=forms.RadioSelect, choices=(("", _("None")), *_avatar_choices())
+    )
+    avatar_colour = forms.TypedChoiceField(
+        label=_("Colour"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        widget=forms.RadioSelect,
+        choices=[(str(index), label) for index, label in enumerate(COLOUR_NAMES)],
+    )
+
+
 class SpectatorField(forms.BooleanField):
     def __init__(self, **kwargs):
-        super().__init__(label="Just watch (join as a spectator)", required=False, **kwargs)
+        super().__init__(label=_("Just watch (join as a spectator)"), required=False, **kwargs)
 
 
 class ErrorsDescribedMixin:
@@ -95,13 +122,13 @@ class ErrorsDescribedMixin:
                 self.fields[name].widget.attrs["aria-invalid"] = "true"
 
 
-class CreateRoomForm(ErrorsDescribedMixin, forms.Form):
+class CreateRoomForm(ErrorsDescribedMixin, AvatarMixin, forms.Form):
     prefix = "create"  # the home page holds two forms, both with a name field
 
     name = NameField()
 
 
-class JoinRoomForm(ErrorsDescribedMixin, forms.Form):
+class JoinRoomForm(ErrorsDescribedMixin, AvatarMixin, forms.Form):
     """Home page: a code and a name."""
 
     prefix = "join"
@@ -111,7 +138,7 @@ class JoinRoomForm(ErrorsDescribedMixin, forms.Form):
     spectate = SpectatorField()
 
 
-class JoinByLinkForm(ErrorsDescribedMixin, forms.Form):
+class JoinByLinkForm(ErrorsDescribedMixin, AvatarMixin, forms.Form):
     """`/r/<CODE>`: the code is in the link, so only the name is asked."""
 
     name = NameField()

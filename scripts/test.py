@@ -22,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import services  # noqa: E402
+import translations  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 TMP = ROOT / ".tmp"
@@ -106,6 +107,11 @@ def main() -> int:
     TMP.mkdir(exist_ok=True)
     if not os.path.exists(CHROMIUM):
         stop_with(f"browser tests need Chromium at {CHROMIUM}: install it with `apt-get install -y chromium`")
+    # Compile the translations the pages use; new source strings are merged into the .po first,
+    # so tests/party/test_translations.py fails on any that is not translated yet.
+    if not translations.extract():
+        stop_with("extracting the strings to translate needs GNU gettext: install it with `apt-get install -y gettext`")
+    say(f"translations: compiled {len(translations.compile_catalogues())} catalogue(s)")
 
     results: list[PassResult] = []
     with ExitStack() as stack:

@@ -1,6 +1,8 @@
 // DOM rendering for the lobby. Player-supplied text only ever goes through
 // textContent (never innerHTML), so a name like <svg onload=...> stays a name.
 
+import { t } from "./i18n.js";
+
 export function el(tag, { className, text, attrs } = {}, children = []) {
   const node = document.createElement(tag);
   if (className) node.className = className;
@@ -13,31 +15,47 @@ export function el(tag, { className, text, attrs } = {}, children = []) {
   return node;
 }
 
-// Same colour as the server render (rooms/views.py avatar_colour).
-export function avatarColour(playerId) {
-  return parseInt(playerId.replace(/-/g, "").slice(-4), 16) % 8;
+// Same colour as the server render (players/avatars.py default_colour) until one is picked.
+export function avatarColour(player) {
+  if (Number.isInteger(player.avatarColour)) return player.avatarColour;
+  return parseInt(player.id.replace(/-/g, "").slice(-4), 16) % 8;
+}
+
+// The picture of an avatar key (the page's avatar table), else the name's first letter.
+let avatarTable = null;
+export function avatarText(player) {
+  if (avatarTable === null) {
+    const node = document.getElementById("avatar-data");
+    avatarTable = {};
+    try {
+      for (const a of node ? JSON.parse(node.textContent) : []) avatarTable[a.key] = a.emoji;
+    } catch {
+      // no table: initials only
+    }
+  }
+  return (player.avatar && avatarTable[player.avatar]) || (Array.from(player.name)[0] || "?").toUpperCase();
 }
 
 export function presenceOf(player) {
-  if (player.currentLocation === "game") return ["game", "In game"];
-  if (player.isConnected) return ["connected", "Connected"];
-  return ["disconnected", "Disconnected"];
+  if (player.currentLocation === "game") return ["game", t("In game")];
+  if (player.isConnected) return ["connected", t("Connected")];
+  return ["disconnected", t("Disconnected")];
 }
 
 function playerRow(player, { myId, amHost, armedKick }) {
   const isMe = player.id === myId;
   const [presence, presenceLabel] = presenceOf(player);
   const badges = el("span", { className: "player__badges" }, [
-    player.isHost && el("span", { className: "badge badge--host", text: "Host" }),
-    player.role === "spectator" && el("span", { className: "badge badge--spectator", text: "Spectator" }),
-    isMe && el("span", { className: "badge badge--you", text: "You" }),
+    player.isHost && el("span", { className: "badge badge--host", text: t("Host") }),
+    player.role === "spectator" && el("span", { className: "badge badge--spectator", text: t("Spectator") }),
+    isMe && el("span", { className: "badge badge--you", text: t("You") }),
   ]);
   const state = el("span", { className: "player__state" }, [
     el("span", { className: `presence presence--${presence}`, text: presenceLabel }),
     player.role !== "spectator" &&
       el("span", {
         className: `ready ready--${player.isReady ? "yes" : "no"}`,
-        text: player.isReady ? "Ready" : "Not ready",
+        text: player.isReady ? t("Ready") : t("Not ready"),
       }),
   ]);
   let actions = null;
@@ -47,18 +65,25 @@ function playerRow(player, { myId, amHost, armedKick }) {
       player.role !== "spectator" &&
         el("button", {
           className: "btn btn--small btn--ghost",
-          text: "Make host",
-          attrs: { type: "button", "data-action": "transferHost", "data-player-id": player.id, "aria-label": `Make host: ${player.name}` },
+          text: t("Make host"),
+          attrs: {
+            type: "button",
+            "data-action": "transferHost",
+            "data-player-id": player.id,
+            "aria-label": t("Make host: {name}", { name: player.name }),
+          },
         }),
       el("button", {
         className: `btn btn--small ${armed ? "btn--danger" : "btn--ghost"}`,
-        text: armed ? "Confirm remove" : "Remove",
+        text: armed ? t("Confirm remove") : t("Remove"),
         attrs: {
           type: "button",
           "data-action": "kick",
           "data-player-id": player.id,
           // The visible words first (WCAG "label in name"), then whose row it is.
-          "aria-label": armed ? `Confirm remove: ${player.name}` : `Remove: ${player.name}`,
+          "aria-label": armed
+            ? t("Confirm remove: {name}", { name: player.name })
+            : t("Remove: {name}", { name: player.name }),
         },
       }),
     ]);
@@ -68,9 +93,9 @@ function playerRow(player, { myId, amHost, armedKick }) {
   if (!player.isConnected) classes.push("player--away");
   return el("li", { className: classes.join(" "), attrs: { "data-player-id": player.id } }, [
     el("span", {
-      className: `avatar avatar--${avatarColour(player.id)}`,
-      text: (Array.from(player.name)[0] || "?").toUpperCase(),
-      attrs: { "aria-hidden": "true" },
+      className: `avatar avatar--${avatarColour(player)}`,
+      text: avatarText(player),
+      attrs: { "aria-hidden": "true", "data-avatar": player.avatar || "" },
     }),
     el("span", { className: "player__main" }, [
       el("span", { className: "player__title" }, [el("span", { className: "player__name", text: player.name }), badges]),
@@ -175,7 +200,7 @@ export function renderSettingsList(list, game, values) {
   list.replaceChildren(
     ...Object.entries(schema).flatMap(([key, spec]) => {
       let value = values?.[key];
-      if (spec.type === "bool") value = value ? "On" : "Off";
+      if (spec.type === "bool") value = value ? t("On") : t("Off");
       return [el("dt", { text: settingLabel(key, spec) }), el("dd", { text: value ?? "—" })];
     }),
   );
@@ -183,16 +208,23 @@ export function renderSettingsList(list, game, values) {
 
 // Whether the host may start, and what to tell them when not.
 export function startReadiness(state, game) {
-  if (state.room.status !== "lobby") return [false, "A game is already running."];
-  if (!game) return [false, "Choose a game to start."];
+  if (state.room.status !== "lobby") return [false, t("A game is already running.")];
+  if (!game) return [false, t("Choose a game to start.")];
   const playing = state.players.filter((p) => p.role !== "spectator" && p.isConnected).length;
   const range = game.minPlayers === game.maxPlayers ? `${game.minPlayers}` : `${game.minPlayers}–${game.maxPlayers}`;
   if (playing < game.minPlayers || playing > game.maxPlayers) {
-    return [false, `${game.name} needs ${range} connected players; ${playing} ${playing === 1 ? "is" : "are"} here.`];
+    const params = { game: game.name, range, count: playing };
+    return [
+      false,
+      playing === 1
+        ? t("{game} needs {range} connected players; {count} is here.", params)
+        : t("{game} needs {range} connected players; {count} are here.", params),
+    ];
   }
   const waiting = state.players.filter((p) => p.role !== "spectator" && p.isConnected && !p.isReady).length;
-  if (waiting) return [true, `${waiting} ${waiting === 1 ? "player isn't" : "players aren't"} ready yet, but you can start.`];
-  return [true, "Everyone is ready."];
+  if (waiting === 1) return [true, t("1 player isn't ready yet, but you can start.")];
+  if (waiting) return [true, t("{count} players aren't ready yet, but you can start.", { count: waiting })];
+  return [true, t("Everyone is ready.")];
 }
 
 // The result a game reported when it ended (room.metadata.lastGameResult): a summary

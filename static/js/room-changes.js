@@ -3,6 +3,8 @@
 // server snapshots, so it holds whatever caused the change. The host role has its own notice
 // (host-notice.js), so it is not repeated here; neither are countdowns or connection ticks.
 
+import { t } from "./i18n.js";
+
 const MAX_NAMED = 3; // a burst of changes is summed up rather than read out one by one
 
 function byId(players) {
@@ -23,7 +25,7 @@ export function roomChanges(previous, next, { myId, games = new Map() } = {}) {
   for (const [id, p] of after) {
     const old = before.get(id);
     if (!old) {
-      if (id !== myId) joined.push(p.role === "spectator" ? `${p.name} joined to watch` : `${p.name} joined`);
+      if (id !== myId) joined.push(p.role === "spectator" ? t("{name} joined to watch", p) : t("{name} joined", p));
       continue;
     }
     if (id === myId) continue; // your own changes are on your own buttons
@@ -32,28 +34,28 @@ export function roomChanges(previous, next, { myId, games = new Map() } = {}) {
     }
     if (p.role !== "host" && old.isConnected !== p.isConnected) (p.isConnected ? back : away).push(p.name);
   }
-  for (const [id, p] of before) if (!after.has(id) && id !== myId) left.push(`${p.name} left the room`);
+  for (const [id, p] of before) if (!after.has(id) && id !== myId) left.push(t("{name} left the room", p));
 
   const lines = [];
   const list = (names, one, many) => {
     if (!names.length) return;
-    if (names.length > MAX_NAMED) lines.push(`${names.length} ${many}`);
+    if (names.length > MAX_NAMED) lines.push(t(many, { count: names.length }));
     else lines.push(...names.map((text) => one(text)));
   };
-  list(joined, (t) => t, "people joined");
-  list(left, (t) => t, "people left the room");
-  list(ready, (n) => `${n} is ready`, "players are ready");
-  list(notReady, (n) => `${n} is not ready`, "players are not ready");
-  list(away, (n) => `${n} lost their connection`, "players lost their connection");
-  list(back, (n) => `${n} is back`, "players are back");
+  list(joined, (text) => text, "{count} people joined");
+  list(left, (text) => text, "{count} people left the room");
+  list(ready, (name) => t("{name} is ready", { name }), "{count} players are ready");
+  list(notReady, (name) => t("{name} is not ready", { name }), "{count} players are not ready");
+  list(away, (name) => t("{name} lost their connection", { name }), "{count} players lost their connection");
+  list(back, (name) => t("{name} is back", { name }), "{count} players are back");
 
   const gameBefore = previous.room.currentGame;
   const gameAfter = next.room.currentGame;
   if (gameAfter && gameAfter !== gameBefore && next.room.status === "lobby") {
     const game = games.get(gameAfter);
-    lines.push(`The host picked ${game ? game.name : "a game"}`);
+    lines.push(game ? t("The host picked {game}", { game: game.name }) : t("The host picked a game"));
   }
-  if (previous.room.status === "lobby" && next.room.status === "in_game") lines.push("The game has started");
-  if (previous.room.status !== "lobby" && next.room.status === "lobby") lines.push("The game is over");
+  if (previous.room.status === "lobby" && next.room.status === "in_game") lines.push(t("The game has started"));
+  if (previous.room.status !== "lobby" && next.room.status === "lobby") lines.push(t("The game is over"));
   return lines;
 }

@@ -25,7 +25,7 @@ from gamebuddies.admin_base import DELETION, ServiceOnlyAdminMixin, audit, each_
 from gamebuddies.errors import InvalidRoomStateError
 
 from . import services
-from .models import Game, GameState, Room, RoomEvent, RoomMember
+from .models import ChatMessage, ChatModeration, Game, GameState, Room, RoomEvent, RoomMember
 from .selectors import room_snapshot
 from .timeline import room_state_at, room_timeline
 
@@ -40,6 +40,32 @@ ROOM_PERMISSIONS = {
 
 def _allowed(request, action: str) -> bool:
     return request.user.has_perm(f"rooms.{ROOM_PERMISSIONS[action]}")
+
+
+class ChatMessageInline(ServiceOnlyAdminMixin, admin.TabularInline):
+    """The room's kept chat lines, read-only; shown to staff with the view permission on chat messages."""
+
+    model = ChatMessage
+    fields = ("created_at", "author_name", "player", "text")
+    readonly_fields = fields
+    extra = 0
+    verbose_name = "chat message"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("player").order_by("id")
+
+
+class ChatModerationInline(ServiceOnlyAdminMixin, admin.TabularInline):
+    """The host's chat moderation (mutes, deleted messages with their text), read-only."""
+
+    model = ChatModeration
+    fields = ("created_at", "action", "actor", "target", "detail")
+    readonly_fields = fields
+    extra = 0
+    verbose_name = "chat moderation"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor", "target").order_by("id")
 
 
 @admin.register(Game)
@@ -89,7 +115,7 @@ class RoomAdmin(ServiceOnlyAdminMixin, admin.ModelAdmin):
     search_help_text = "Room code or a player's name"
     ordering = ("-last_activity",)
     list_select_related = ("current_game", "host")
-    inlines = [MemberInline]
+    inlines = [MemberInline, ChatMessageInline, ChatModerationInline]
     actions = ["close_rooms", "return_rooms_to_lobby"]
     change_form_template = "admin/rooms/room/change_form.html"
 

@@ -6,7 +6,10 @@ member row raises its `version` by exactly one (triggers, see migrations 0003).
 """
 
 import uuid
+from urllib.parse import urlsplit
 
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Q
@@ -49,11 +52,35 @@ class PlayerStatus(models.TextChoices):
     LOBBY = "lobby"
 
 
+LOCAL_LAUNCH_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
 def validate_launch_url(value: str) -> None:
-    """Absolute http(s) URL of an external game, or a path on this site (the bundled demo game)."""
+    """Where players go when the game starts: the one rule (admin form, create_game, load_demo_data).
+
+    A path on this site (`/games/quiz/`, the bundled demo games), or an absolute `https://` URL.
+    Plain `http://` only for a game on this very machine (127.0.0.1, localhost, [::1]) while
+    developing: DJANGO_DEBUG on or the embedded default (no REDIS_URL), never in production.
+    A session token travels in the launch URL's query, so it must not cross a network unencrypted.
+    """
     if value.startswith("/") and not value.startswith("//"):
         return
     URLValidator(schemes=["http", "https"])(value)
+    parts = urlsplit(value)
+    if parts.scheme == "https":
+        return
+    if parts.hostname in LOCAL_LAUNCH_HOSTS and local_http_launch_allowed():
+        return
+    raise DjangoValidationError(
+        "Use an https:// URL, or a path on this site such as /games/my-game/. "
+        "http:// is accepted only for 127.0.0.1, localhost or [::1] while developing "
+        "(DJANGO_DEBUG=1 or the embedded default, never in production).",
+        code="launch_url_scheme",
+    )
+
+
+def local_http_launch_allowed() -> bool:
+    return not settings.PRODUCTION and (settings.DEBUG or settings.EMBEDDED_WORKER)
 
 
 class Game(models.Model):
@@ -86,7 +113,11 @@ class Room(models.Model):
     host = models.ForeignKey("players.Player", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     max_players = models.PositiveSmallIntegerField(default=8)
     game_settings = models.JSONField(default=dict, blank=True)
+    # A fresh id at every game start (issue 20): games tell two runs in one room apart by it.
+    game_run_id = models.UUIDField(null=True, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
+    # Listed in the public room browser (/rooms/) while in the lobby; the host's choice, off by default.
+    is_public = models.BooleanField(default=False)
     version = models.PositiveIntegerField(default=1)
     last_activity = models.DateTimeField(auto_now_add=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -114,6 +145,10 @@ class Room(models.Model):
             # The retention sweep finds ended rooms past their retention by this (rooms/services/retention.py).
             models.Index(
                 fields=["updated_at"], condition=Q(status__in=["finished", "abandoned"]), name="idx_rooms_ended_updated"
+            ),
+            # The public room browser reads public lobbies newest first (rooms/room_list.py).
+            models.Index(
+                fields=["-created_at"], condition=Q(is_public=True, status="lobby"), name="idx_rooms_public_lobby"
             ),
         ]
 
@@ -196,6 +231,8 @@ class GameState(models.Model):
     game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="+")
     state = models.JSONField(default=dict)
     version = models.PositiveIntegerField()
+    # The room's game run when this version was saved (null: saved outside a run).
+    game_run_id = models.UUIDField(null=True, blank=True)
     api_key = models.ForeignKey("gameapi.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -208,3 +245,52 @@ class GameState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.game_id} v{self.version} in {self.room_id}"
+
+
+CHAT_MESSAGE_MAX_CHARS = 200
+
+
+class ChatMessage(models.Model):
+    """A lobby chat line. Its own table, so chat never bumps the room's version; the newest
+    CHAT_MESSAGES_KEPT per room are kept (rooms/services/chat.py) and go with the room."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="chat_messages")
+    player = models.ForeignKey("players.Player", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    author_name = models.CharField(max_length=24)  # as shown when sent
+    text = models.CharField(max_length=CHAT_MESSAGE_MAX_CHARS)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "room_chat_messages"
+        indexes = [models.Index(fields=["room", "-id"], name="idx_chat_room_newest")]
+
+    def __str__(self) -> str:
+        return f"{self.author_name}: {self.text[:40]}"
+
+
+class ChatAction(models.TextChoices):
+    MUTE = "mute"
+    UNMUTE = "unmute"
+    DELETE = "delete"
+    SPECTATORS_ON = "spectators_on"
+    SPECTATORS_OFF = "spectators_off"
+
+
+class ChatModeration(models.Model):
+    """The record of the host's chat moderation; the current mutes and whether spectators may
+    chat are read from it (latest action wins), so there is one source of truth."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="chat_moderation")
+    actor = models.ForeignKey("players.Player", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    target = models.ForeignKey("players.Player", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(max_length=16, choices=ChatAction.choices)
+    # A deleted message's author and text, kept for staff.
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "room_chat_moderation"
+        indexes = [models.Index(fields=["room", "id"], name="idx_chat_moderation_room")]
+
+    def __str__(self) -> str:
+        return f"{self.action} in {self.room_id}"

@@ -80,3 +80,13 @@ def require_staff_permission(actor: Actor, permission: str) -> None:
     """
     if actor.kind == ActorKind.STAFF and permission not in actor.permissions:
         raise ForbiddenError("Your staff account does not have the permission for this")
+
+
+def require_chat_sender(actor: Actor, member: RoomMember | None, *, spectators_allowed: bool) -> None:
+    """Lobby chat: players and the host write; spectators only when the host allows it."""
+    if actor.kind != ActorKind.PLAYER:
+        raise ForbiddenError("Chat is for the people in the room")
+    if member is None:
+        raise ForbiddenError("You are not in this room")
+    if member.role == MemberRole.SPECTATOR and not spectators_allowed:
+        raise ForbiddenError("Spectators can read the chat; the host has not let them write")

@@ -32,7 +32,8 @@ def rooms_retention_cutoff(*, older_than_days: int | None = None, now: datetime 
 def prune_rooms_batch(*, cutoff: datetime, size: int = ROOM_BATCH) -> list:
     """Delete up to `size` rooms that ended before `cutoff` (call inside a transaction).
 
-    The rooms' members, events, status history, game states and sessions go with them
+    The rooms' members, events, status history, game states, chat messages and chat
+    moderation records, and sessions go with them
     (ON DELETE CASCADE in the models), webhook deliveries keep their rows without the
     room, and the players left with no seat, session or user account are deleted too.
     """

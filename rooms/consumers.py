@@ -52,10 +52,14 @@ from players.selectors import session_get_active
 
 from . import services
 from .broadcast import STATE_MESSAGE_TYPE
+from .chat_selectors import chat_history_message
 from .lookup import room_for_browser
 from .models import Location
 from .protocol import parse_client_message
 from .selectors import normalize_room_code, room_get, room_state_update_json
+from .services import chat
+from .services.chat import seat_chat_bucket
+from .services.listing import room_set_public
 from .services.sockets import SocketSeated, socket_closed, socket_disconnect_after_grace, socket_seat
 from .services.status import presence_touch
 
@@ -371,6 +375,14 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def on_startGame(self, data):
         return (await self._call(services.game_start)).version
 
+    async def on_playAgain(self, data):
+        return (await self._call(services.game_play_again)).version
+
+    async def on_setProfile(self, data):
+        # Only the fields sent change: {"avatar": null} clears the picture, no "avatar" keeps it.
+        fields = {key: data[wire] for wire, key in _PROFILE_FIELDS.items() if wire in data}
+        return (await self._call(services.member_set_profile, player_id=self.player_id, **fields)).version
+
     async def on_kick(self, data):
         return (await self._call(services.member_kick, target_player_id=_uuid(data.get("playerId")))).version
 
@@ -383,6 +395,38 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     async def on_leave(self, data):
         return (await self._call(services.room_leave, player_id=self.player_id)).version
+
+    # -- lobby chat and the public flag (issue 23) -------------------------------------
+    # Chat never changes the room's version: its services return the socket message for the
+    # room, sent to the group here once the service's transaction has committed.
+    async def on_chatSend(self, data):
+        if not seat_chat_bucket(room_id=self.room_id, player_id=self.player_id):
+            raise RateLimitedError("Too many chat messages; slow down", retry_after=1)
+        await self._chat(await self._call(chat.chat_send, text=data.get("text")))
+
+    async def on_chatDelete(self, data):
+        await self._chat(await self._call(chat.chat_delete, message_id=data.get("messageId")))
+
+    async def on_chatMute(self, data):
+        target = _uuid(data.get("playerId"))
+        await self._chat(await self._call(chat.chat_mute, target_player_id=target, muted=data.get("muted")))
+
+    async def on_chatSpectators(self, data):
+        await self._chat(await self._call(chat.chat_set_spectators, allowed=data.get("allowed")))
+
+    async def on_chatHistory(self, data):
+        """The kept messages, the mutes and the spectator rule; pages ask on every (re)connect."""
+        await self._send_json(await in_db_thread(chat_history_message)(room_id=self.room_id))
+
+    async def on_setPublic(self, data):
+        return (await self._call(room_set_public, public=data.get("public"))).version
+
+    async def _chat(self, message: dict) -> None:
+        await self.channel_layer.group_send(self.group, {"type": "room.chat", "text": _compact(message)})
+
+    async def room_chat(self, event):
+        if not self.closing:
+            await self.send(text_data=event["text"])
 
     async def _call(self, service, **kwargs):
         return await in_db_thread(service)(room=self.room_id, actor=self.actor, **kwargs)
@@ -454,6 +498,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
 assert RoomConsumer.room_state.__name__ == STATE_MESSAGE_TYPE.replace(".", "_")
 
 
+_PROFILE_FIELDS = {"name": "name", "avatar": "avatar", "avatarColour": "avatar_colour"}
+
+
 def _room_code_refusal(*, code: str, ip: str, browser: str, token: str | None) -> tuple[GameBuddiesError, int] | None:
     """Why a socket for `code` is refused (rate limit, unknown or closed room), or None."""
     try:
@@ -512,6 +559,10 @@ def _request_id(text):
         return value if isinstance(value, str | int) else None
     except Exception:
         return None
+
+
+def _compact(body: dict) -> str:
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
 
 
 def _uuid(value):

@@ -1,4 +1,9 @@
-"""Parsing of lobby client messages: `{type, requestId, ...fields}` as JSON text."""
+"""Parsing of lobby client messages: `{type, requestId, ...fields}` as JSON text.
+
+The chat messages and `setPublic` (and what the server sends for them: chatHistory,
+chatMessage, chatDeleted, chatMuted, chatSpectators) are described in docs/architecture.md,
+"Lobby chat and the public room browser".
+"""
 
 from __future__ import annotations
 
@@ -16,10 +21,19 @@ CLIENT_MESSAGE_TYPES = {
     "setReady",
     "selectGame",
     "startGame",
+    "playAgain",
+    "setProfile",
     "kick",
     "transferHost",
     "endGame",
     "leave",
+    # Lobby chat and the public room browser (party features, issue 23)
+    "chatSend",
+    "chatDelete",
+    "chatMute",
+    "chatSpectators",
+    "chatHistory",
+    "setPublic",
 }
 
 

@@ -33,14 +33,21 @@ def room_fields(room: Room) -> dict:
         "maxPlayers": room.max_players,
         "settings": room.game_settings,
         "metadata": room.metadata,
+        "isPublic": room.is_public,
         "version": room.version,
     }
 
 
 def player_fields(member: RoomMember) -> dict:
+    player = member.player
+    # getattr: the lean status path (rooms/services/fast_status.py) carries only the name
+    # until its SQL reads players.avatar and players.avatar_colour too. Null until picked
+    # (pages then colour by id: players.avatars.default_colour).
     return {
         "id": str(member.player_id),
-        "name": member.player.display_name,
+        "name": player.display_name,
+        "avatar": getattr(player, "avatar", None),
+        "avatarColour": getattr(player, "avatar_colour", None),
         "role": member.role,
         "isHost": member.role == "host",
         "isConnected": member.is_connected,

@@ -289,7 +289,7 @@ def _game_ended(state, players, changes, entry, names):
     in_game = [seat for seat in players.values() if seat["location"] == Location.GAME]
     if changes.get("playersReturned"):
         for seat in in_game:
-            seat.update(location=Location.LOBBY, status=PlayerStatus.LOBBY)
+            seat.update(location=Location.LOBBY, status=PlayerStatus.LOBBY, ready=seat.get("role") != "spectator")
         in_game = []
     state.room["status"] = RoomStatus.RETURNING if in_game else RoomStatus.LOBBY
 

@@ -12,8 +12,10 @@ import uuid
 
 from django.conf import settings
 from django.contrib import messages
+from django.http import HttpResponseNotModified, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -28,6 +30,7 @@ from gamebuddies.errors import (
 )
 from gamebuddies.ratelimits import browser_id_from_request, client_ip, hit
 from players import cookies
+from players.avatars import AVATARS, avatar_choices, colour_choices, default_colour
 from players.blocks import kick_block_check
 from players.claims import ClaimInvalidError, claim_peek, claim_redeem
 from players.selectors import session_get_active
@@ -37,6 +40,7 @@ from .forms import CreateRoomForm, JoinByLinkForm, JoinRoomForm
 from .launch import build_launch_url
 from .lookup import room_for_browser
 from .models import MemberRole, Room, RoomStatus
+from .room_list import public_lobbies, public_lobbies_etag
 from .selectors import game_list_active, member_get, normalize_room_code, room_snapshot
 
 # Anyone may open a room or take a seat from the pages: that is the product. The seat's
@@ -57,8 +61,8 @@ def _find_room(request, code: str) -> Room:
 
 def _missing_message(code: str, error: GameBuddiesError) -> str:
     if isinstance(error, RoomClosedError):
-        return f"Room {code} has closed. Ask for a new code, or create a room of your own."
-    return f"There is no open room with the code {code}. Check the code and try again."
+        return _("Room %(code)s has closed. Ask for a new code, or create a room of your own.") % {"code": code}
+    return _("There is no open room with the code %(code)s. Check the code and try again.") % {"code": code}
 
 
 def _too_many(request, error: RateLimitedError):
@@ -97,9 +101,15 @@ def _my_seat(request, room: Room):
     return (session, member) if member is not None else (None, None)
 
 
-def avatar_colour(player_id: str) -> int:
-    """One of 8 avatar colours, from the id; static/js/lobby-view.js computes the same."""
-    return int(player_id.replace("-", "")[-4:], 16) % 8
+def _with_avatar(player: dict) -> dict:
+    """A snapshot player with what the server render of its avatar needs (lobby-view.js does the same)."""
+    colour = player["avatarColour"]
+    picture = AVATARS.get(player["avatar"] or "")
+    return {
+        **player,
+        "colour": default_colour(player["id"]) if colour is None else colour,
+        "emoji": picture[0] if picture else "",
+    }
 
 
 def _absolute(request, path: str) -> str:
@@ -133,18 +143,25 @@ def _take_seat(request, room: Room, form, rerender):
         return _too_many(request, exc)
     try:
         kick_block_check(room=room, held_token=cookies.tokens_from_request(request).get(room.room_code))
-        seat = services.room_join(room=room, display_name=form.cleaned_data["name"], actor=PAGE_ACTOR, role=role)
+        seat = services.room_join(
+            room=room,
+            display_name=form.cleaned_data["name"],
+            actor=PAGE_ACTOR,
+            role=role,
+            avatar=form.cleaned_data.get("avatar") or None,
+            avatar_colour=form.cleaned_data.get("avatar_colour"),
+        )
     except RoomFullError:
-        message = "This room is full. You can still join as a spectator and watch."
+        message = _("This room is full. You can still join as a spectator and watch.")
         if role == MemberRole.SPECTATOR:
-            message = "This room has all the spectators it can take."
+            message = _("This room has all the spectators it can take.")
         form.add_error(None, message)
         return rerender(409)
     except RoomClosedError as exc:
         form.add_error(None, _missing_message(room.room_code, exc))
         return rerender(410)
     except GameBuddiesError as exc:
-        form.add_error(None, exc.message)
+        form.add_error(None, _(exc.message))  # msgids: gamebuddies/player_messages.py
         return rerender(exc.status)
     return _seated(request, seat)
 
@@ -188,7 +205,12 @@ def room_create(request):
         hit(group="room-create", value=client_ip(request), rate=settings.ROOM_CREATE_RATE)
     except RateLimitedError as exc:
         return _too_many(request, exc)
-    seat = services.room_create(host_name=form.cleaned_data["name"], actor=PAGE_ACTOR)
+    seat = services.room_create(
+        host_name=form.cleaned_data["name"],
+        actor=PAGE_ACTOR,
+        avatar=form.cleaned_data.get("avatar") or None,
+        avatar_colour=form.cleaned_data.get("avatar_colour"),
+    )
     return _seated(request, seat)
 
 
@@ -270,7 +292,9 @@ def lobby(request, code: str):
     context = {
         "room": room,
         "me": member,
-        "players": [{**p, "avatar": avatar_colour(p["id"])} for p in snapshot["players"]],
+        "players": [_with_avatar(p) for p in snapshot["players"]],
+        "avatar_choices": avatar_choices(),
+        "colour_choices": colour_choices(),
         "games": games,
         "current_game": current_game,
         "join_url": join_url,
@@ -301,6 +325,7 @@ def play(request, code: str):
         return_url=_absolute(request, reverse("rooms:lobby", kwargs={"code": room.room_code})),
         player_name=member.player.display_name,
         game_type=room.current_game_id,
+        game_run_id=room.game_run_id,
     )
     return redirect(url)
 
@@ -317,9 +342,9 @@ def leave(request, code: str):
         try:
             services.room_leave(room=room, player_id=member.player_id, actor=actor)
         except GameBuddiesError as exc:
-            messages.error(request, exc.message)
+            messages.error(request, _(exc.message))
             return redirect("rooms:lobby", code=room.room_code)
-        messages.info(request, f"You left room {room.room_code}.")
+        messages.info(request, _("You left room %(code)s.") % {"code": room.room_code})
     cookies.forget(request, response, room_code=room.room_code)
     return response
 
@@ -357,7 +382,7 @@ def claim(request, code: str):
     except ClaimInvalidError as exc:
         if member is not None:  # a stale link changes nothing for a seated browser
             return redirect("rooms:lobby", code=room.room_code)
-        return render(request, "rooms/claim.html", {"room": room, "error": exc.message}, status=exc.status)
+        return render(request, "rooms/claim.html", {"room": room, "error": _(exc.message)}, status=exc.status)
     response = redirect("rooms:lobby", code=room.room_code)
     cookies.remember(request, response, room_code=room.room_code, token=issued.token)
     return response
@@ -378,7 +403,33 @@ def unblock(request, code: str):
             room=room, player_id=player_id, actor=Actor.player(player_id=member.player_id, room_id=room.pk)
         )
     except ValueError:
-        messages.error(request, "That is not a player of this room.")
+        messages.error(request, _("That is not a player of this room."))
     except GameBuddiesError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, _(exc.message))
     return redirect("rooms:lobby", code=room.room_code)
+
+
+# -- the public room browser (issue 23) -----------------------------------------------
+@require_GET
+def room_list(request):
+    """Public lobbies with a free seat; joining goes through the join page and its limits."""
+    rooms = public_lobbies()
+    context = {"rooms": rooms, "etag": public_lobbies_etag(rooms), "feed_url": reverse("rooms:list_feed")}
+    return render(request, "rooms/room_list.html", context)
+
+
+@require_GET
+def room_list_feed(request):
+    """The room browser's live feed: the listing as JSON, 304 while its ETag still matches.
+
+    One query per poll; pages poll every couple of seconds only while they are visible.
+    """
+    rooms = public_lobbies()
+    etag = public_lobbies_etag(rooms)
+    if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
+        response = HttpResponseNotModified()
+    else:
+        response = JsonResponse({"rooms": rooms})
+    response["ETag"] = etag
+    response["Cache-Control"] = "no-cache"  # always revalidate: the 304 is the cheap answer
+    return response

@@ -5,7 +5,7 @@ asking (an Actor), writes, and finishes with one versioned, broadcast change.
 """
 
 from .changes import RoomChange, commit_room_change, lock_room
-from .gameplay import GameEndResult, game_end, game_select, game_start, game_state_save
+from .gameplay import GameEndResult, game_end, game_play_again, game_select, game_start, game_state_save
 from .lifecycle import SeatResult, room_abandon, room_close, room_create
 from .membership import (
     host_migrate_if_needed,
@@ -13,6 +13,7 @@ from .membership import (
     member_connect,
     member_disconnect,
     member_kick,
+    member_set_profile,
     member_set_ready,
     member_unblock,
     room_join,
@@ -29,6 +30,7 @@ __all__ = [
     "bulk_update_status",
     "commit_room_change",
     "game_end",
+    "game_play_again",
     "game_select",
     "game_start",
     "game_state_save",
@@ -39,6 +41,7 @@ __all__ = [
     "member_disconnect",
     "member_heartbeat",
     "member_kick",
+    "member_set_profile",
     "member_set_ready",
     "member_unblock",
     "room_abandon",

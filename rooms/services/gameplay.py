@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
 
 from django.conf import settings as platform_settings  # `settings` is the game settings argument here
 from django.db import transaction
-from django.db.models import TextField
+from django.db.models import Case, TextField, Value, When
 from django.db.models.functions import Cast, Length
 from django.utils import timezone
 
@@ -88,6 +89,32 @@ def game_start(*, room: RoomRef, actor: Actor, settings: dict | None = None) -> 
         raise InvalidRoomStateError("Pick a game first")
     game = _active_game(locked.current_game_id)
     game_settings = locked.game_settings if settings is None else validate_game_settings(game, settings)
+    return _start(locked=locked, members=members, actor=actor, game=game, game_settings=game_settings)
+
+
+@transaction.atomic
+def game_play_again(*, room: RoomRef, actor: Actor) -> RoomChange:
+    """The host starts the last game again with its settings, whatever is selected now.
+
+    The game and settings are the ones `game_start` recorded in the room's metadata
+    (`lastGame`); the players who came back from it were marked ready by `game_end`.
+    """
+    locked = lock_room(room)
+    authorize_room(actor, locked)
+    members = lock_members(locked)
+    require_host(actor, acting_member(actor, members))
+    ensure_room_in(locked, RoomStatus.LOBBY)
+    last = (locked.metadata or {}).get("lastGame")
+    if not isinstance(last, dict) or not last.get("game") or "gameEndedAt" not in locked.metadata:
+        raise InvalidRoomStateError("No game has ended in this room yet")
+    game = _active_game(last["game"])
+    game_settings = validate_game_settings(game, last.get("settings") or {})
+    return _start(
+        locked=locked, members=members, actor=actor, game=game, game_settings=game_settings, play_again=True
+    )
+
+
+def _start(*, locked, members, actor, game, game_settings, play_again: bool = False) -> RoomChange:
     players = _ready_players(members)
     if not game.min_players <= len(players) <= game.max_players:
         raise InvalidRoomStateError(
@@ -123,11 +150,23 @@ def game_start(*, room: RoomRef, actor: Actor, settings: dict | None = None) -> 
         event="game_started",
         actor=actor,
         player_id=actor.player_id,
-        changes={"game": game.pk, "players": [str(m.player_id) for m in players]},
+        changes={
+            "game": game.pk,
+            "players": [str(m.player_id) for m in players],
+            **({"playAgain": True} if play_again else {}),
+        },
         room_fields={
             "status": RoomStatus.IN_GAME,
+            # A new run id per start (issue 20): a game tells this run's reports and state from the last one's.
+            "game_run_id": uuid.uuid4(),
+            "current_game_id": game.pk,
             "game_settings": game_settings,
-            "metadata": {**locked.metadata, "gameStartedAt": now.isoformat()},
+            # What "Play again" starts once this game has ended.
+            "metadata": {
+                **locked.metadata,
+                "gameStartedAt": now.isoformat(),
+                "lastGame": {"game": game.pk, "settings": game_settings},
+            },
         },
     )
 
@@ -180,6 +219,8 @@ def game_end(*, room: RoomRef, actor: Actor, result: dict | None = None, return_
             in_game=False,
             status=PlayerStatus.LOBBY,
             last_ping=now,
+            # Ready for "Play again" by default: they just played (spectators are never ready).
+            is_ready=Case(When(role=MemberRole.SPECTATOR, then=Value(False)), default=Value(True)),
         )
         status_history_record_many(
             [
@@ -248,6 +289,7 @@ def game_state_save(
         game=game,
         state=state,
         version=current + 1,
+        game_run_id=locked.game_run_id,
         api_key_id=actor.api_key_id,
     )
     _game_states_pruned(room=locked, game=game, newest=row)

@@ -4,7 +4,10 @@
 //
 // Importing this module from elsewhere (e.g. a game page) only gives you the socket API.
 
+import { startChat } from "./chat.js";
 import { hostNotice } from "./host-notice.js";
+import { t } from "./i18n.js";
+import { startInvite } from "./invite.js";
 import { createOptimisticStore } from "./optimistic.js";
 import { roomChanges } from "./room-changes.js";
 import { connectRoom, RoomNetworkError } from "./room-socket.js";
@@ -28,10 +31,10 @@ const HOST_NOTICE_MS = 20000;
 const ANNOUNCE_SETTLE_MS = 400; // changes this close together are read out as one announcement
 
 const CONNECTION_LABELS = {
-  connected: "Connected",
-  syncing: "Syncing…",
-  offline: "Reconnecting…",
-  ended: "Disconnected",
+  connected: () => t("Connected"),
+  syncing: () => t("Syncing…"),
+  offline: () => t("Reconnecting…"),
+  ended: () => t("Disconnected"),
 };
 
 // Each end of a seat says what happened and offers one way on (issue 22 #5).
@@ -39,8 +42,14 @@ const CONNECTION_LABELS = {
 const ENDED = {
   kicked: { title: "You were removed from this room", text: "The host removed you from room {code}." },
   left: { title: "You left this room", text: "You left room {code} in another tab or window." },
-  closed: { title: "This room has closed", text: "Room {code} has closed. Ask for a new code, or start a room of your own." },
-  "not-found": { title: "This room no longer exists", text: "Room {code} is gone. Ask for a new code, or start a room of your own." },
+  closed: {
+    title: "This room has closed",
+    text: "Room {code} has closed. Ask for a new code, or start a room of your own.",
+  },
+  "not-found": {
+    title: "This room no longer exists",
+    text: "Room {code} is gone. Ask for a new code, or start a room of your own.",
+  },
   unauthenticated: {
     title: "Your seat has expired",
     text: "Your seat in room {code} is no longer valid. Join again to get a new one.",
@@ -49,6 +58,24 @@ const ENDED = {
 };
 ENDED.removed = ENDED.kicked; // a 4003 close without the snapshot that says how
 ENDED.forbidden = ENDED.unauthenticated;
+
+// The server's message for a refused request, in the page's language when the page knows
+// its code (the table comes from gamebuddies/ui_strings.py); otherwise as sent.
+function errorText(error) {
+  const known = error.code && t(`error:${error.code}`);
+  return known && known !== `error:${error.code}` ? known : error.message;
+}
+
+const AVATAR_KEY = "gamebuddies:avatar";
+
+function rememberAvatar(change) {
+  try {
+    const saved = JSON.parse(window.localStorage.getItem(AVATAR_KEY) || "{}");
+    window.localStorage.setItem(AVATAR_KEY, JSON.stringify({ ...saved, ...change }));
+  } catch {
+    // storage disabled: not remembered, nothing breaks
+  }
+}
 
 function byId(id) {
   return document.getElementById(id);
@@ -101,12 +128,16 @@ function startLobby(data) {
     copy: byId("copy-link"),
     copyStatus: byId("copy-status"),
     link: byId("join-link"),
+    playAgain: byId("play-again"),
+    avatarPicker: byId("avatar-picker"),
   };
   let armedKick = null;
   let armedTimer = null;
   let starting = false;
   let lastRecovery = 0;
   let serverState = data.state; // the last snapshot from the server, without local changes
+  let chat = null; // lobby chat (chat.js) and invite/public switch (invite.js), started below
+  let invite = null;
   let myDeparture = null; // "kicked" or "left", from the snapshot that removed this seat
 
   const store = createOptimisticStore({ state: data.state, version: data.version, onChange: render });
@@ -132,13 +163,20 @@ function startLobby(data) {
       }
       recoverIfMarkedAway(state);
     },
-    onStatus: showConnection,
+    onStatus(status) {
+      showConnection(status);
+      chat?.onStatus(status);
+    },
     onMessage(message) {
+      if (chat?.handle(message)) return;
       const error = message.error || (message.type === "error" ? message : null);
-      if (error && error.error) showAlert(error.error);
+      if (error && error.error) showAlert(errorText({ code: error.code, message: error.error }));
     },
     onEnd: showEnded,
   });
+
+  chat = startChat({ room, myId, showAlert });
+  invite = startInvite({ room, myId, link: ui.link, showAlert });
 
   function me(state = store.state) {
     return state.players.find((p) => p.id === myId);
@@ -162,17 +200,20 @@ function startLobby(data) {
     const game = games.get(state.room.currentGame) || null;
 
     renderPlayers(ui.players, state.players, { myId, amHost, armedKick });
+    invite?.render(state);
+    chat?.render(state);
     const playing = state.players.filter((p) => p.role !== "spectator").length;
     const watching = state.players.length - playing;
     ui.count.textContent =
-      `${playing} / ${state.room.maxPlayers} players` + (watching ? ` · ${watching} watching` : "");
+      t("{count} / {max} players", { count: playing, max: state.room.maxPlayers }) +
+      (watching ? t(" · {count} watching", { count: watching }) : "");
 
     const inLobby = state.room.status === "lobby";
     ui.ready.hidden = amSpectator || !mine || !inLobby;
     ui.youNote.hidden = amSpectator;
     ui.youNote.textContent = amHost
-      ? "You're the host: pick a game below and start it when everyone is ready."
-      : "Press Ready when you're set to play; the host starts the game.";
+      ? t("You're the host: pick a game below and start it when everyone is ready.")
+      : t("Press Ready when you're set to play; the host starts the game.");
     ui.spectatorNote.hidden = !amSpectator;
     ui.ready.setAttribute("aria-pressed", String(Boolean(mine?.isReady)));
 
@@ -183,13 +224,22 @@ function startLobby(data) {
     ui.gameSelect.disabled = state.room.status !== "lobby";
     ui.settings.hidden = !renderSettingsInputs(ui.settingsFields, game, state.room.settings);
     ui.settings.disabled = state.room.status !== "lobby";
-    ui.guestName.textContent = game ? game.name : "The host hasn't picked a game yet.";
+    ui.guestName.textContent = game ? game.name : t("The host hasn't picked a game yet.");
     renderSettingsList(ui.guestSettings, game, state.room.settings);
     ui.description.textContent = game ? game.description : "";
 
     const [canStart, hint] = startReadiness(state, game);
     ui.start.disabled = !canStart || starting;
-    ui.start.textContent = starting ? "Starting…" : "Start game";
+    ui.start.textContent = starting ? t("Starting…") : t("Start game");
+    // Play again: the last game with its settings, once one has ended (rooms.services.game_play_again).
+    const last = (state.room.metadata || {}).lastGame;
+    ui.playAgain.hidden =
+      !amHost || !inLobby || !last || !games.has(last.game) || !(state.room.metadata || {}).gameEndedAt;
+    ui.playAgain.disabled = starting;
+    if (last && games.has(last.game)) {
+      ui.playAgain.setAttribute("aria-label", t("Play again: {game}", { game: games.get(last.game).name }));
+    }
+    renderAvatarPicker(mine);
     ui.startHint.textContent = actionHint({ state, mine, amHost, amSpectator, hint });
 
     const result = (state.room.metadata || {}).lastGameResult;
@@ -201,12 +251,14 @@ function startLobby(data) {
     ui.banner.hidden = !inGame;
     ui.playLink.hidden = state.room.status !== "in_game";
     if (inGame) {
-      const name = game ? game.name : "A game";
+      const name = game ? game.name : t("A game");
       ui.bannerText.textContent =
         state.room.status === "returning"
-          ? `${name} is ending; players are coming back.`
-          : `${name} is in progress: ${amSpectator ? "watch it" : "join in"} now, or wait here for the next game.`;
-      ui.playLink.textContent = amSpectator ? "Watch the game" : "Join the game";
+          ? t("{game} is ending; players are coming back.", { game: name })
+          : amSpectator
+            ? t("{game} is in progress: watch it now, or wait here for the next game.", { game: name })
+            : t("{game} is in progress: join in now, or wait here for the next game.", { game: name });
+      ui.playLink.textContent = amSpectator ? t("Watch the game") : t("Join the game");
       ui.endGame.hidden = !amHost;
     }
   }
@@ -214,11 +266,11 @@ function startLobby(data) {
   // The line under the bar's buttons: what this person can do next.
   function actionHint({ state, mine, amHost, amSpectator, hint }) {
     if (!mine) return "";
-    if (state.room.status === "returning") return "The game is ending; everyone is coming back.";
+    if (state.room.status === "returning") return t("The game is ending; everyone is coming back.");
     if (state.room.status !== "lobby") return "";
     if (amHost) return hint;
-    if (amSpectator) return "You're watching. Waiting for the host to start.";
-    return mine.isReady ? "You're ready. Waiting for the host to start." : "Tell the host you're set to play.";
+    if (amSpectator) return t("You're watching. Waiting for the host to start.");
+    return mine.isReady ? t("You're ready. Waiting for the host to start.") : t("Tell the host you're set to play.");
   }
 
   // Polite, and only for changes in the room: a burst of snapshots is read as one message.
@@ -236,7 +288,7 @@ function startLobby(data) {
 
   function showConnection(status) {
     ui.connection.className = `conn conn--${status}`;
-    ui.connectionLabel.textContent = CONNECTION_LABELS[status] || status;
+    ui.connectionLabel.textContent = CONNECTION_LABELS[status] ? CONNECTION_LABELS[status]() : status;
   }
 
   let alertTimer = null;
@@ -270,8 +322,8 @@ function startLobby(data) {
       title: "You're no longer in this room",
       text: "You're no longer connected to room {code}.",
     };
-    ui.endedTitle.textContent = ending.title;
-    ui.endedText.textContent = ending.text.replace("{code}", data.code);
+    ui.endedTitle.textContent = t(ending.title);
+    ui.endedText.textContent = t(ending.text, { code: data.code });
     // One way on: the join page when the room is still there for you, else the home page.
     ui.rejoin.hidden = !ending.rejoin;
     ui.home.hidden = Boolean(ending.rejoin);
@@ -304,9 +356,9 @@ function startLobby(data) {
     } catch (error) {
       store.drop(requestId);
       if (error instanceof RoomNetworkError) {
-        showAlert("You're offline, so that change didn't go through. It will work again once you're back.");
+        showAlert(t("You're offline, so that change didn't go through. It will work again once you're back."));
       } else {
-        showAlert(error.message);
+        showAlert(errorText(error));
         if (error.code === "STATE_CONFLICT") room.sync().catch(() => {});
       }
       return null;
@@ -349,6 +401,45 @@ function startLobby(data) {
 
   ui.endGame.addEventListener("click", () => act("endGame", {}));
 
+  ui.playAgain.addEventListener("click", async () => {
+    starting = true;
+    render(store.state);
+    await act("playAgain", {});
+    starting = false;
+    render(store.state);
+  });
+
+  // Avatar picker: one radio group of pictures and one of colours; a change is sent at once
+  // and remembered in this browser for the next room (static/js/forms.js reads it).
+  function renderAvatarPicker(mine) {
+    if (!ui.avatarPicker || !mine) return;
+    for (const input of ui.avatarPicker.querySelectorAll('input[name="lobby-avatar"]')) {
+      if (input !== document.activeElement) input.checked = input.value === (mine.avatar || "");
+    }
+    for (const input of ui.avatarPicker.querySelectorAll('input[name="lobby-avatar-colour"]')) {
+      if (input !== document.activeElement) input.checked = Number(input.value) === mine.avatarColour;
+    }
+  }
+
+  ui.avatarPicker?.addEventListener("change", (event) => {
+    const input = event.target;
+    if (input.name === "lobby-avatar") {
+      const avatar = input.value || null;
+      rememberAvatar({ avatar });
+      act("setProfile", { avatar }, (state) => {
+        const mine = state.players.find((p) => p.id === myId);
+        if (mine) mine.avatar = avatar;
+      });
+    } else if (input.name === "lobby-avatar-colour") {
+      const avatarColour = Number(input.value);
+      rememberAvatar({ avatarColour });
+      act("setProfile", { avatarColour }, (state) => {
+        const mine = state.players.find((p) => p.id === myId);
+        if (mine) mine.avatarColour = avatarColour;
+      });
+    }
+  });
+
   ui.players.addEventListener("click", (event) => {
     const button = event.target.closest("button[data-action]");
     if (!button) return;
@@ -388,8 +479,8 @@ function startLobby(data) {
     const others = store.state.players.filter((p) => p.id !== myId && p.isConnected);
     ui.leaveDialogText.textContent =
       mine?.role === "host" && others.length
-        ? "You're the host: the host role passes to another player. To play again you join like a new player."
-        : "Your seat goes: to play again you join the room like a new player.";
+        ? t("You're the host: the host role passes to another player. To play again you join like a new player.")
+        : t("Your seat goes: to play again you join the room like a new player.");
     ui.leaveDialog.showModal();
     ui.leaveCancel.focus();
   });
@@ -409,10 +500,10 @@ function startLobby(data) {
   ui.copy.addEventListener("click", async () => {
     try {
       await navigator.clipboard.writeText(ui.link.value);
-      ui.copyStatus.textContent = "Link copied. Send it to your friends!";
+      ui.copyStatus.textContent = t("Link copied. Send it to your friends!");
     } catch {
       ui.link.select();
-      ui.copyStatus.textContent = "Press Ctrl+C (or ⌘C) to copy the selected link.";
+      ui.copyStatus.textContent = t("Press Ctrl+C (or ⌘C) to copy the selected link.");
     }
   });
   ui.link.addEventListener("focus", () => ui.link.select());

@@ -120,3 +120,10 @@ def test_the_room_version_trigger_survives_the_migration_that_added_is_public():
     room, _ = make_room(players=1)
     Room.objects.filter(pk=room.pk).update(metadata={"x": 1})
     assert Room.objects.get(pk=room.pk).version == room.version + 1
+
+
+def test_a_public_room_whose_host_left_is_listed_without_a_made_up_name():
+    room, (host, guest) = public_room(players=2)
+    Room.objects.filter(pk=room.pk).update(host=None)
+    page = Client().get("/rooms/").content.decode()
+    assert room.room_code in page and "None" not in page

@@ -113,6 +113,8 @@ def _host_member(actor: Actor, room) -> RoomMember | None:
 def chat_send(*, room: RoomRef, actor: Actor, text) -> dict:
     """Post a chat line; the `chatMessage` socket message for the room."""
     clean = normalize_chat_text(text)
+    if actor.is_player:  # counted before the lock: no Redis round trip while the room row is held
+        hit(group="chat-seat", value=f"{getattr(room, 'pk', room)}:{actor.player_id}", rate=CHAT_RATE_PER_SEAT)
     locked = lock_room(room)
     authorize_room(actor, locked)
     member = _member(locked, actor.player_id) if actor.is_player else None
@@ -120,7 +122,6 @@ def chat_send(*, room: RoomRef, actor: Actor, text) -> dict:
     require_chat_sender(actor, member, spectators_allowed=spectators)
     if chat_is_muted(room_id=locked.pk, player_id=member.player_id):
         raise ChatMutedError(_("The host has muted you in the chat"))
-    hit(group="chat-seat", value=f"{locked.pk}:{member.player_id}", rate=CHAT_RATE_PER_SEAT)
     message = ChatMessage.objects.create(
         room=locked, player_id=member.player_id, author_name=member.player.display_name, text=clean
     )

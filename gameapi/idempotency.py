@@ -27,6 +27,7 @@ import hmac
 import json
 import logging
 import os
+import re
 from dataclasses import dataclass
 
 import orjson
@@ -163,11 +164,22 @@ def _should_store(status: int, body: bytes) -> bool:
     return True
 
 
+# The header's rule, also the OpenAPI schema's `pattern` (gameapi/openapi/operation.py): 1-255
+# printable characters of a header value (Latin-1: no controls, no NBSP or soft hyphen), not
+# starting or ending with a space (HTTP strips those, so such a key would not be the one sent).
+_PRINTABLE = "\u0021-\u007e\u00a1-\u00ac\u00ae-\u00ff"
+KEY_PATTERN = f"^[{_PRINTABLE}](?:[ {_PRINTABLE}]{{0,{MAX_KEY_LENGTH - 2}}}[{_PRINTABLE}])?$"
+_KEY_RE = re.compile(KEY_PATTERN)
+
+
 def clean_idempotency_key(value: str | None) -> str | None:
     if value is None:
         return None
-    if not 1 <= len(value) <= MAX_KEY_LENGTH or not value.isprintable():
-        raise ValidationError(f"{HEADER} must be 1-{MAX_KEY_LENGTH} printable characters", field=HEADER)
+    if not _KEY_RE.fullmatch(value):  # fullmatch: `$` alone would let a trailing newline through
+        raise ValidationError(
+            f"{HEADER} must be 1-{MAX_KEY_LENGTH} printable characters, not starting or ending with a space",
+            field=HEADER,
+        )
     return value
 
 

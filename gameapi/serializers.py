@@ -22,6 +22,7 @@ from .fields import (
 )
 
 MAX_EVENTS_PAGE = 200
+MAX_VERSION = 2**31 - 1  # versions are PostgreSQL integers; a larger expectedVersion can never match
 
 
 def _display_name(value: str, field: str) -> str:
@@ -31,8 +32,16 @@ def _display_name(value: str, field: str) -> str:
         raise serializers.ValidationError(exc.message)
 
 
+class DisplayNameField(StrictCharField):
+    """A player's name; the OpenAPI schema documents it as the `display-name` format
+    (gameapi/openapi/extensions.py), the rules are players.names.clean_display_name's."""
+
+    def __init__(self, **kwargs):
+        super().__init__(min_length=1, max_length=MAX_NAME_LENGTH, trim_whitespace=False, **kwargs)
+
+
 class RoomCreate(serializers.Serializer):
-    hostName = StrictCharField(max_length=MAX_NAME_LENGTH, trim_whitespace=False)  # noqa: N815
+    hostName = DisplayNameField()  # noqa: N815
     game = StrictCharField(required=False, max_length=50, help_text="Slug of a catalog game")
     maxPlayers = StrictIntegerField(required=False, min_value=1, max_value=MAX_PLAYERS_LIMIT)  # noqa: N815
     settings = JsonObjectField(required=False, help_text="The game's settings, checked against its catalog schema")
@@ -44,7 +53,7 @@ class RoomCreate(serializers.Serializer):
 
 
 class Seat(serializers.Serializer):
-    name = StrictCharField(max_length=MAX_NAME_LENGTH, trim_whitespace=False)
+    name = DisplayNameField()
     role = StrictChoiceField(choices=[MemberRole.PLAYER, MemberRole.SPECTATOR], default=MemberRole.PLAYER)
     avatar = StrictChoiceField(choices=list(AVATARS), required=False, help_text="The player's avatar")
     avatarColour = StrictIntegerField(required=False, min_value=0, max_value=AVATAR_COLOURS - 1)  # noqa: N815
@@ -61,7 +70,7 @@ class StatusUpdate(serializers.Serializer):
     status = StrictChoiceField(choices=PlayerStatus.choices)
     location = StrictChoiceField(choices=Location.choices, required=False)
     metadata = JsonObjectField(required=False, max_bytes=MAX_METADATA_BYTES)
-    expectedVersion = StrictIntegerField(required=False, min_value=0)  # noqa: N815
+    expectedVersion = StrictIntegerField(required=False, min_value=0, max_value=MAX_VERSION)  # noqa: N815
     waitForBroadcast = StrictBooleanField(required=False, default=False)  # noqa: N815
 
 
@@ -95,13 +104,21 @@ class GameEnd(serializers.Serializer):
 class GameStateSave(serializers.Serializer):
     game = StrictCharField(max_length=50)
     state = JsonDocumentField(help_text="The game's state: a JSON object or array, at most 256 KB")
-    expectedVersion = StrictIntegerField(required=False, min_value=0)  # noqa: N815
+    expectedVersion = StrictIntegerField(required=False, min_value=0, max_value=MAX_VERSION)  # noqa: N815
 
 
 class GameStateQuery(serializers.Serializer):
     game = serializers.CharField(required=False, max_length=50, help_text="Game slug; defaults to the key's game")
 
 
+class QueryIntegerField(serializers.IntegerField):
+    """A query parameter given empty (`?after=`) is an invalid integer, not a missing one."""
+
+    def get_value(self, dictionary):
+        value = dictionary.get(self.field_name, serializers.empty)
+        return value if value == "" else super().get_value(dictionary)
+
+
 class EventsQuery(serializers.Serializer):
-    after = serializers.IntegerField(required=False, default=0, min_value=0, help_text="Room version to start after")
-    limit = serializers.IntegerField(required=False, default=50, min_value=1, max_value=MAX_EVENTS_PAGE)
+    after = QueryIntegerField(required=False, default=0, min_value=0, help_text="Room version to start after")
+    limit = QueryIntegerField(required=False, default=50, min_value=1, max_value=MAX_EVENTS_PAGE)

@@ -8,10 +8,13 @@ ROOM_CODE = "K7QX2M"
 PLAYER_ID = "3f1c9a52-6d0e-4b7a-9c55-2f8e1d7b4a10"
 HOST_ID = "0b6e4a3c-1f2d-4c5b-8a9e-7d6c5b4a3f21"
 TIME = "2026-01-31T18:00:00.000000Z"
+RUN_ID = "0b7e6a52-3c1d-4f0e-9a8b-5d2c1e4f6a70"
 
 PLAYER = {
     "id": PLAYER_ID,
     "name": "Mia",
+    "avatar": "fox",
+    "avatarColour": 3,
     "role": "player",
     "isHost": False,
     "isConnected": True,
@@ -95,11 +98,20 @@ SESSION_VALIDATE = [
             "role": "player",
             "isHost": False,
             "displayName": "Mia",
+            "gameRunId": RUN_ID,
         },
     ),
     response(
         "Unknown or expired session",
-        {"valid": False, "playerId": None, "roomCode": None, "role": None, "isHost": None, "displayName": None},
+        {
+            "valid": False,
+            "playerId": None,
+            "roomCode": None,
+            "role": None,
+            "isHost": None,
+            "displayName": None,
+            "gameRunId": None,
+        },
     ),
 ]
 STATUS = [
@@ -147,11 +159,14 @@ GAME_END = [
 ]
 STATE_PUT = [
     request("Save round 2", {"game": "quiz", "state": {"round": 2, "question": 7}, "expectedVersion": 1}),
-    response("Saved", {"game": "quiz", "version": 2}),
+    response("Saved", {"game": "quiz", "version": 2, "gameRunId": RUN_ID}),
 ]
 STATE_GET = [
-    response("Latest state", {"game": "quiz", "version": 2, "state": {"round": 2, "question": 7}, "createdAt": TIME}),
-    response("Nothing saved yet", {"game": "quiz", "version": 0, "state": None, "createdAt": None}),
+    response(
+        "Latest state",
+        {"game": "quiz", "version": 2, "state": {"round": 2, "question": 7}, "createdAt": TIME, "gameRunId": RUN_ID},
+    ),
+    response("Nothing saved yet", {"game": "quiz", "version": 0, "state": None, "createdAt": None, "gameRunId": None}),
 ]
 EVENTS = [
     response(

@@ -7,16 +7,17 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 
 from .. import conf
 from ..idempotency import HEADER as IDEMPOTENCY_HEADER
-from ..idempotency import MAX_KEY_LENGTH
+from ..idempotency import KEY_PATTERN, MAX_KEY_LENGTH
 from .errors import COMMON, ROOM, WRITES, error_responses
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     IDEMPOTENCY_HEADER,
-    {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
+    {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": KEY_PATTERN},
     OpenApiParameter.HEADER,
     required=False,
     description=(
-        "Any unique string (a UUID is best). The first response is kept for 24 h and replayed, with "
+        "Any unique string (a UUID is best): printable characters, not starting or ending with a space. "
+        "The first response is kept for 24 h and replayed, with "
         "`Idempotent-Replayed: true`, to retries with the same body; another body gets 422."
     ),
 )

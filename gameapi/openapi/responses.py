@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from players.avatars import AVATAR_COLOURS, AVATARS
 from rooms.models import Location, MemberRole, PlayerStatus, RoomStatus
 
 from ..fields import AnyObjectField
@@ -24,6 +25,15 @@ class RoomOut(serializers.Serializer):
 class PlayerOut(serializers.Serializer):
     id = serializers.UUIDField()
     name = serializers.CharField()
+    avatar = serializers.ChoiceField(
+        choices=list(AVATARS), allow_null=True, help_text="The picture the player picked; null: none (show an initial)"
+    )
+    avatarColour = serializers.IntegerField(  # noqa: N815
+        min_value=0,
+        max_value=AVATAR_COLOURS - 1,
+        allow_null=True,
+        help_text="Colour 0-7 of the lobby's palette; null: not picked (the lobby colours by id)",
+    )
     role = serializers.ChoiceField(choices=MemberRole.choices)
     isHost = serializers.BooleanField()  # noqa: N815
     isConnected = serializers.BooleanField()  # noqa: N815
@@ -89,6 +99,9 @@ class SessionValidateOut(serializers.Serializer):
     role = serializers.ChoiceField(choices=MemberRole.choices, allow_null=True)
     isHost = serializers.BooleanField(allow_null=True)  # noqa: N815
     displayName = serializers.CharField(allow_null=True)  # noqa: N815
+    gameRunId = serializers.UUIDField(  # noqa: N815
+        allow_null=True, help_text="The room's current game run (a new id at every game start); null before the first"
+    )
 
 
 class BroadcastOut(serializers.Serializer):
@@ -139,6 +152,9 @@ class GameEndOut(serializers.Serializer):
 class GameStateSavedOut(serializers.Serializer):
     game = serializers.CharField()
     version = serializers.IntegerField()
+    gameRunId = serializers.UUIDField(  # noqa: N815
+        allow_null=True, help_text="The room's game run this version was saved in (null: saved outside a run)"
+    )
 
 
 class GameStateOut(serializers.Serializer):
@@ -146,6 +162,11 @@ class GameStateOut(serializers.Serializer):
     version = serializers.IntegerField(help_text="0 when nothing was saved yet")
     state = serializers.JSONField(allow_null=True)
     createdAt = serializers.DateTimeField(allow_null=True)  # noqa: N815
+    gameRunId = serializers.UUIDField(  # noqa: N815
+        allow_null=True,
+        help_text="The game run this version was saved in: compare it with the launch's gameRunId to tell "
+        "a previous run's state from this one's",
+    )
 
 
 class EventOut(serializers.Serializer):

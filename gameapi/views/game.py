@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.response import Response
 
 from gamebuddies.errors import ForbiddenError, GameNotFoundError, ValidationError
@@ -86,6 +87,17 @@ class GameEndView(GameApiView):
             return Response(operations.game_end(room_code=room_code, data=data, actor=self.actor))
 
 
+# Declared required: the server needs it except from a key bound to a game, which defaults to
+# that game (the view below); the serializer stays optional for those keys.
+GAME_STATE_GAME_PARAMETER = OpenApiParameter(
+    "game",
+    {"type": "string", "minLength": 1, "maxLength": 50},
+    OpenApiParameter.QUERY,
+    required=True,
+    description="Game slug. A key bound to a game may leave it out (its own game is read); any other key must send it",
+)
+
+
 class GameStateView(GameApiView):
     required_scopes = {"GET": Scope.ROOMS_READ, "PUT": Scope.STATE_WRITE}
     rate_tiers = {"GET": "read", "PUT": "write"}
@@ -100,7 +112,7 @@ class GameStateView(GameApiView):
         room=True,
         errors=("VALIDATION_ERROR", "GAME_NOT_FOUND"),
         examples=examples.STATE_GET,
-        parameters=[GameStateQuery],
+        parameters=[GAME_STATE_GAME_PARAMETER],
     )
     def get(self, request, room_code: str):
         query = self.parse(GameStateQuery, data=request.query_params)

@@ -195,3 +195,27 @@ def test_the_chat_and_the_room_list_have_no_serious_violation_at_phone_and_deskt
     expect(empty.page.locator("#room-list-empty")).to_be_visible()
     audit.check(empty.page, "room list empty")
     audit.assert_clean(expected_states=7)
+
+
+def test_a_spectator_reads_the_chat_and_writes_only_once_the_host_allows_it(visitors):
+    host, watcher = visitors(2, **DESKTOP)
+    code = host.create_room("Maya")
+    watcher.page.goto(f"{watcher.base_url}/r/{code}")
+    watcher.page.get_by_label("Your name").fill("Wes")
+    watcher.page.get_by_label("Just watch (join as a spectator)").check()
+    watcher.page.get_by_role("button", name="Join room").click()
+    watcher.page.wait_for_url(re.compile(rf"/rooms/{code}/$"))
+    connected(host)
+    connected(watcher)
+    send(host, "welcome, watchers")
+    expect(watcher.page.locator("#chat-list .chat__text")).to_have_text(["welcome, watchers"])
+    field = watcher.page.get_by_label("Message to the room")
+    expect(field).to_be_disabled()
+    expect(watcher.page.locator("#chat-note")).to_have_text(
+        "Spectators can read the chat; the host decides whether they can write."
+    )
+
+    host.page.get_by_label("Spectators may write").check()
+    expect(field).to_be_enabled()
+    send(watcher, "thanks!")
+    expect(host.page.locator("#chat-list .chat__text")).to_have_text(["welcome, watchers", "thanks!"])

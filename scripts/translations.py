@@ -29,7 +29,8 @@ def extract() -> bool:
     if shutil.which("xgettext") is None:
         return False
     ignores = [f"--ignore={pattern}" for pattern in IGNORED]
-    command = [sys.executable, str(ROOT / "manage.py"), "makemessages", "--verbosity", "0", *ignores]
+    # --no-location: the .po changes only when the strings do, not whenever a source line moves.
+    command = [sys.executable, str(ROOT / "manage.py"), "makemessages", "--verbosity", "0", "--no-location", *ignores]
     for language in LANGUAGES:
         subprocess.run([*command, "--locale", language], cwd=ROOT, check=True)
     return True

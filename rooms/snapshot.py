@@ -40,14 +40,12 @@ def room_fields(room: Room) -> dict:
 
 def player_fields(member: RoomMember) -> dict:
     player = member.player
-    # getattr: the lean status path (rooms/services/fast_status.py) carries only the name
-    # until its SQL reads players.avatar and players.avatar_colour too. Null until picked
-    # (pages then colour by id: players.avatars.default_colour).
+    # The avatar is null until picked (pages then colour by id: players.avatars.default_colour).
     return {
         "id": str(member.player_id),
         "name": player.display_name,
-        "avatar": getattr(player, "avatar", None),
-        "avatarColour": getattr(player, "avatar_colour", None),
+        "avatar": player.avatar,
+        "avatarColour": player.avatar_colour,
         "role": member.role,
         "isHost": member.role == "host",
         "isConnected": member.is_connected,

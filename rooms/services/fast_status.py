@@ -72,8 +72,11 @@ LOCK_ROOM_SQL = (
     f"SELECT {', '.join(f.column for f in Room._meta.concrete_fields)} FROM rooms "  # noqa: S608
     f"WHERE room_code = %(code)s AND status IN ({_LIVE}) FOR UPDATE"
 )
+# What the snapshot shows of each member's player (rooms/snapshot.player_fields).
+_PLAYER_FIELDS = ("display_name", "avatar", "avatar_colour")
+_PLAYER_COLUMNS = ", ".join(f"p.{name}" for name in _PLAYER_FIELDS)
 MEMBERS_SQL = (
-    f"SELECT {', '.join('m.' + f.column for f in RoomMember._meta.concrete_fields)}, p.display_name "  # noqa: S608
+    f"SELECT {', '.join('m.' + f.column for f in RoomMember._meta.concrete_fields)}, {_PLAYER_COLUMNS} "  # noqa: S608
     "FROM room_members m JOIN players p ON p.id = m.player_id "
     f"WHERE m.room_id = (SELECT id FROM rooms WHERE room_code = %(code)s AND status IN ({_LIVE})) "
     "ORDER BY m.joined_at, m.id"
@@ -81,7 +84,7 @@ MEMBERS_SQL = (
 # The optimistic read: the room and every member in one statement, one snapshot, no lock.
 READ_SQL = (
     f"SELECT {', '.join('r.' + f.column for f in Room._meta.concrete_fields)}, "  # noqa: S608
-    f"{', '.join('m.' + f.column for f in RoomMember._meta.concrete_fields)}, p.display_name "
+    f"{', '.join('m.' + f.column for f in RoomMember._meta.concrete_fields)}, {_PLAYER_COLUMNS} "
     "FROM rooms r LEFT JOIN room_members m ON m.room_id = r.id LEFT JOIN players p ON p.id = m.player_id "
     f"WHERE r.room_code = %(code)s AND r.status IN ({_LIVE}) "
     "ORDER BY m.joined_at, m.id"
@@ -199,11 +202,14 @@ def _room_from_row(row) -> Room:
     return Room.from_db("default", _ROOM_FIELDS, row)
 
 
-class _PlayerName:
-    __slots__ = ("display_name",)
+class _PlayerFields:
+    """The player columns a snapshot shows, read with the member."""
 
-    def __init__(self, display_name: str):
-        self.display_name = display_name
+    __slots__ = _PLAYER_FIELDS
+
+    def __init__(self, values):
+        for name, value in zip(_PLAYER_FIELDS, values, strict=True):
+            setattr(self, name, value)
 
 
 class MemberRow:
@@ -213,10 +219,10 @@ class MemberRow:
 
     __slots__ = (*_MEMBER_FIELDS, "player")
 
-    def __init__(self, values, display_name: str):
+    def __init__(self, values, player_values):
         for name, value in zip(_MEMBER_FIELDS, values, strict=True):
             setattr(self, name, value)
-        self.player = _PlayerName(display_name)
+        self.player = _PlayerFields(player_values)
 
     @property
     def pk(self) -> int:
@@ -231,7 +237,7 @@ def _members_from_rows(rows) -> dict[uuid.UUID, MemberRow]:
     width = len(_MEMBER_FIELDS)
     members = {}
     for row in rows:
-        member = MemberRow(row[:width], row[width])
+        member = MemberRow(row[:width], row[width:])
         members[member.player_id] = member
     return members
 

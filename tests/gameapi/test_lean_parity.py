@@ -17,7 +17,8 @@ from django.test import Client
 from gameapi.keys import hash_key
 from gameapi.models import IdempotencyRecord
 from gamebuddies import pg
-from players.models import PlayerStatusHistory
+from players.avatars import AVATARS
+from players.models import Player, PlayerStatusHistory
 from rooms.models import Room, RoomEvent, RoomMember
 from tests.factories import make_room
 
@@ -90,6 +91,8 @@ def rows_of(room_id) -> dict:
 def make_scene():
     raw_key, _ = make_key(service="parity-game", rate_limits={"status": "3/m"})
     room, seats = make_room(players=3, in_game=True)
+    # Players with and without an avatar: both paths' snapshots and answers must show them alike.
+    Player.objects.filter(pk=seats[1].player.pk).update(avatar=next(iter(AVATARS)), avatar_colour=3)
     return raw_key, room, seats
 
 

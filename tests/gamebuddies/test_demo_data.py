@@ -48,7 +48,7 @@ def test_running_demo_data_twice_changes_nothing_and_creates_no_duplicates():
 
     again = {game.slug: (game.name, game.launch_url, game.settings_schema) for game in Game.objects.all()}
     assert again == first
-    assert "0 created" in output
+    assert "0 added" in output
 
 
 def test_demo_data_restores_an_edited_demo_game_and_leaves_other_games_alone():

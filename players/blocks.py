@@ -57,3 +57,15 @@ def kick_block_check(*, room, held_token: str | None) -> None:
 def kick_blocks_lift(*, player_id, room) -> int:
     """The host lets a removed player back in."""
     return KickBlock.objects.filter(player_id=player_id, room=room).delete()[0]
+
+
+def kick_blocks_active(*, room) -> list[dict]:
+    """The players whose browsers are blocked from the room now (one row per player, by name),
+    for the host to let back in; one query."""
+    rows = (
+        KickBlock.objects.filter(room=room, expires_at__gt=timezone.now())
+        .values_list("player_id", "player__display_name")
+        .order_by("player__display_name", "player_id")
+        .distinct()
+    )
+    return [{"id": str(player_id), "name": name} for player_id, name in rows]

@@ -31,7 +31,7 @@ from gamebuddies.errors import (
 from gamebuddies.ratelimits import browser_id_from_request, client_ip, hit
 from players import cookies
 from players.avatars import AVATARS, avatar_choices, colour_choices, default_colour
-from players.blocks import kick_block_check
+from players.blocks import kick_block_check, kick_blocks_active
 from players.claims import ClaimInvalidError, claim_peek, claim_redeem
 from players.selectors import session_get_active
 
@@ -299,6 +299,8 @@ def lobby(request, code: str):
         "current_game": current_game,
         "join_url": join_url,
         "lobby_data": data,
+        # Removed players the host may let back in before their block ends (issue 18 #11).
+        "removed_players": kick_blocks_active(room=room) if member.is_host else [],
     }
     return render(request, "rooms/lobby.html", context)
 

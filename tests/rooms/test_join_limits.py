@@ -68,6 +68,10 @@ def test_a_kicked_browser_cannot_rejoin_until_the_host_lets_it_back_in():
     assert not seated_in(guest_browser, code)
     assert join(browser(), code, "Friend on the same wifi").status_code == 302  # the party is not blocked
 
+    # The host's lobby lists the removed player with a way to let them back in; nobody else's does.
+    host_lobby = host_browser.get(f"/rooms/{code}/").content.decode()
+    assert "Removed players" in host_lobby and f'name="playerId" value="{guest.player_id}"' in host_lobby
+    assert "Let Guest back in" in host_lobby
     # Only the host may lift it.
     friend = browser()
     assert join(friend, code, "Friend").status_code == 302
@@ -77,6 +81,8 @@ def test_a_kicked_browser_cannot_rejoin_until_the_host_lets_it_back_in():
     assert lifted.status_code == 302
     assert join(guest_browser, code, "Guest again").status_code == 302
     assert seated_in(guest_browser, code)
+    assert "Removed players" not in host_browser.get(f"/rooms/{code}/").content.decode()
+    assert "Removed players" not in friend.get(f"/rooms/{code}/").content.decode()
 
 
 def test_a_kick_block_ends_by_itself(settings):

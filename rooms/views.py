@@ -86,6 +86,18 @@ def _lookup_or_page(request, code: str):
         return None, _room_missing(request, code, exc)
 
 
+def _seated_or_page(request, code: str):
+    """(room, session, member, None) for a browser seated in the room; else the page to answer
+    with instead: the lookup's error page, or the join form for a browser without a seat."""
+    room, error_page = _lookup_or_page(request, code)
+    if error_page:
+        return None, None, None, error_page
+    session, member = _my_seat(request, room)
+    if member is None:
+        return room, None, None, redirect("rooms:join_link", code=room.room_code)
+    return room, session, member, None
+
+
 def _my_seat(request, room: Room):
     """(session, member) when the player cookie holds a live seat in this room, else (None, None)."""
     token = cookies.tokens_from_request(request).get(room.room_code)
@@ -254,12 +266,9 @@ def _join_page(request, room: Room, form, status=200):
 @never_cache
 @require_GET
 def lobby(request, code: str):
-    room, error_page = _lookup_or_page(request, code)
-    if error_page:
-        return error_page
-    session, member = _my_seat(request, room)
-    if member is None:
-        return redirect("rooms:join_link", code=room.room_code)
+    room, session, member, page = _seated_or_page(request, code)
+    if page:
+        return page
     snapshot = room_snapshot(room=room)
     games = [
         {
@@ -309,12 +318,9 @@ def lobby(request, code: str):
 @require_GET
 def play(request, code: str):
     """Send the player to the running game with their own session token (read from the cookie)."""
-    room, error_page = _lookup_or_page(request, code)
-    if error_page:
-        return error_page
-    session, member = _my_seat(request, room)
-    if member is None:
-        return redirect("rooms:join_link", code=room.room_code)
+    room, session, member, page = _seated_or_page(request, code)
+    if page:
+        return page
     if room.status == RoomStatus.LOBBY or room.current_game is None:
         return redirect("rooms:lobby", code=room.room_code)
     token = cookies.tokens_from_request(request)[room.room_code]
@@ -393,12 +399,9 @@ def claim(request, code: str):
 @require_POST
 def unblock(request, code: str):
     """The host lets a player they removed back in before the block ends (`playerId` posted)."""
-    room, error_page = _lookup_or_page(request, code)
-    if error_page:
-        return error_page
-    _session, member = _my_seat(request, room)
-    if member is None:
-        return redirect("rooms:join_link", code=room.room_code)
+    room, _session, member, page = _seated_or_page(request, code)
+    if page:
+        return page
     try:
         player_id = uuid.UUID(request.POST.get("playerId", ""))
         services.member_unblock(

@@ -127,8 +127,8 @@ def returning_room_done(room: Room, locations) -> dict:
     return {}
 
 
-@transaction.atomic
-def room_leave(*, room: RoomRef, player_id, actor: Actor) -> RoomChange:
+def _lock_own_seat(room: RoomRef, actor: Actor, player_id):
+    """The locked room, its members and the actor's own seat (a player acting on themself)."""
     locked = lock_room(room)
     authorize_room(actor, locked)
     require_self(actor, player_id)
@@ -136,6 +136,12 @@ def room_leave(*, room: RoomRef, player_id, actor: Actor) -> RoomChange:
     target = members.get(player_id)
     if target is None:
         raise PlayerNotFoundError()
+    return locked, members, target
+
+
+@transaction.atomic
+def room_leave(*, room: RoomRef, player_id, actor: Actor) -> RoomChange:
+    locked, members, target = _lock_own_seat(room, actor, player_id)
     fields = _remove_member(locked=locked, members=members, target=target)
     return commit_room_change(
         room=locked,
@@ -220,13 +226,7 @@ def host_transfer(*, room: RoomRef, new_host_id, actor: Actor) -> RoomChange:
 def member_set_ready(*, room: RoomRef, player_id, ready: bool, actor: Actor) -> RoomChange:
     if not isinstance(ready, bool):
         raise ValidationError("ready must be true or false", field="ready")
-    locked = lock_room(room)
-    authorize_room(actor, locked)
-    require_self(actor, player_id)
-    members = lock_members(locked)
-    target = members.get(player_id)
-    if target is None:
-        raise PlayerNotFoundError()
+    locked, members, target = _lock_own_seat(room, actor, player_id)
     require_participant(actor, target)
     RoomMember.objects.filter(pk=target.pk).update(is_ready=ready)
     return commit_room_change(
@@ -245,13 +245,7 @@ def member_set_profile(
     """A player changes their own name and/or avatar in the lobby (spectators too: it is
     how they appear). The name follows the join rule: cleaned, and refused with NAME_TAKEN
     when it looks like another seat's name (the player's own old name does not count)."""
-    locked = lock_room(room)
-    authorize_room(actor, locked)
-    require_self(actor, player_id)
-    members = lock_members(locked)
-    target = members.get(player_id)
-    if target is None:
-        raise PlayerNotFoundError()
+    locked, members, target = _lock_own_seat(room, actor, player_id)
     fields, changes = {}, {"playerId": str(player_id)}
     if name is not None:
         fields["display_name"] = clean_display_name(name)

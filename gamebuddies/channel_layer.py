@@ -120,10 +120,10 @@ class ResilientRedisPubSubChannelLayer(RedisPubSubChannelLayer):
         """The Redis channel and bytes that `group_send(group, message)` would PUBLISH, for a
         caller that publishes in its own pipeline to the same server (settings.REDIS_URL);
         None unless this layer has exactly that one host."""
-        shards = self._get_layer()._shards
+        layer = self._get_layer()
+        shards = layer._shards
         if len(shards) != 1 or not _same_server(shards[0].host, settings.REDIS_URL):
             return None
-        layer = self._get_layer()
         return layer._get_group_channel_name(group), self.serialize(message)
 
     def _get_layer(self):

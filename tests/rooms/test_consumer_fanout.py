@@ -24,10 +24,8 @@ async def test_a_snapshot_reaches_the_socket_while_the_sync_thread_is_busy():
     socket, version = await seated(room.room_code, seats[0].token)
     busy = asyncio.ensure_future(sync_to_async(time.sleep, thread_sensitive=True)(BUSY_SECONDS))
     await asyncio.sleep(0.05)  # the sleep now holds the sync thread
-    started = time.monotonic()
     await publish(room, version + 1)
     assert await versions(socket, 1) == [version + 1]
-    assert time.monotonic() - started < BUSY_SECONDS / 2
-    assert not busy.done()
+    assert not busy.done()  # delivered while the sync thread was still held, not after it
     await busy
     await socket.disconnect()

@@ -17,7 +17,7 @@ from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView
 
 from ..base import RequestLogMixin
-from . import serializers as s
+from . import inputs as s
 from . import views
 
 TAG = "compat"

@@ -24,7 +24,7 @@ from ..presenters import lobby_url
 from . import cors, presenters, services
 from .base import BeaconJSONParser, CompatView, KeyOptionalView, PublicView
 from .errors import SessionNotFoundError, WrongGameTypeError
-from .serializers import (
+from .inputs import (
     BulkReport,
     ExternalReturn,
     GameEnd,

@@ -56,8 +56,8 @@ from rooms.snapshot import player_fields
 
 from .. import conf, idempotency, operations, request_log, throttles
 from ..authentication import API_KEY_HEADER, actor_for, refuse_key_in_query, require_scope
+from ..inputs import BulkStatus, GameEnd, Heartbeat, SessionValidate, StatusUpdate
 from ..models import Scope
-from ..serializers import BulkStatus, GameEnd, Heartbeat, SessionValidate, StatusUpdate
 from ..services import api_key_touch, api_key_touch_due
 from . import guard, keys
 

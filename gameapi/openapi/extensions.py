@@ -49,18 +49,18 @@ class _StatusPairs(OpenApiSerializerExtension):
 
 
 class StatusUpdateSchema(_StatusPairs):
-    target_class = "gameapi.serializers.StatusUpdate"
+    target_class = "gameapi.inputs.StatusUpdate"
 
 
 class BulkStatusRowSchema(_StatusPairs):
-    target_class = "gameapi.serializers.BulkStatusRow"
+    target_class = "gameapi.inputs.BulkStatusRow"
     location_required = True
 
 
 class BulkStatusSchema(OpenApiSerializerExtension):
     """`players` holds 1 to MAX_BULK_PLAYERS rows (DRF's ListSerializer limits are not in the schema)."""
 
-    target_class = "gameapi.serializers.BulkStatus"
+    target_class = "gameapi.inputs.BulkStatus"
 
     def map_serializer(self, auto_schema, direction):
         schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
@@ -71,7 +71,7 @@ class BulkStatusSchema(OpenApiSerializerExtension):
 class RoomCreateSchema(OpenApiSerializerExtension):
     """`settings` only with a `game`: they are checked against that game's catalog schema."""
 
-    target_class = "gameapi.serializers.RoomCreate"
+    target_class = "gameapi.inputs.RoomCreate"
 
     def map_serializer(self, auto_schema, direction):
         schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
@@ -81,7 +81,7 @@ class RoomCreateSchema(OpenApiSerializerExtension):
 
 
 class DisplayNameFieldSchema(OpenApiSerializerFieldExtension):
-    target_class = "gameapi.serializers.DisplayNameField"
+    target_class = "gameapi.inputs.DisplayNameField"
 
     def map_serializer_field(self, auto_schema, direction):
         schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)

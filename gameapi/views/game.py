@@ -12,11 +12,11 @@ from rooms.selectors import game_list_active, game_state_latest, room_events_aft
 
 from .. import operations, presenters
 from ..base import GameApiView
+from ..inputs import EventsQuery, GameEnd, GameStart, GameStateQuery, GameStateSave
 from ..models import Scope
 from ..openapi import examples
 from ..openapi.operation import api_operation
 from ..openapi.responses import EventsPageOut, GameEndOut, GameStartOut, GameStateOut, GameStateSavedOut
-from ..serializers import EventsQuery, GameEnd, GameStart, GameStateQuery, GameStateSave
 
 
 class GameStartView(GameApiView):

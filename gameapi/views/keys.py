@@ -9,12 +9,12 @@ from gamebuddies.readiness import readiness
 
 from .. import operations
 from ..base import GameApiView
+from ..inputs import SessionValidate
 from ..models import Scope
 from ..openapi import examples
 from ..openapi.operation import api_operation
 from ..openapi.responses import HealthOut, KeyValidateOut, SessionValidateOut
 from ..presenters import iso
-from ..serializers import SessionValidate
 
 
 class HealthView(GameApiView):

@@ -14,11 +14,11 @@ from rooms.snapshot import player_fields
 
 from .. import operations
 from ..base import GameApiView
+from ..inputs import BulkStatus, Heartbeat, StatusUpdate
 from ..models import Scope
 from ..openapi import examples
 from ..openapi.operation import PLAYER_ID_PARAMETER, api_operation
 from ..openapi.responses import BulkStatusOut, HeartbeatOut, StatusAckOut
-from ..serializers import BulkStatus, Heartbeat, StatusUpdate
 
 
 class StatusView(GameApiView):

@@ -10,12 +10,12 @@ from rooms.permissions import authorize_room
 from rooms.selectors import room_get_live, room_snapshot
 
 from ..base import GameApiView
+from ..inputs import RoomCreate, SeatRequest
 from ..models import Scope
 from ..openapi import examples
 from ..openapi.operation import api_operation
 from ..openapi.responses import RoomCreatedOut, RoomSnapshotOut, SeatOut
 from ..presenters import lobby_url
-from ..serializers import RoomCreate, Seat
 
 
 class RoomCreateView(GameApiView):
@@ -96,7 +96,7 @@ class SeatView(GameApiView):
         operation_id="seatPlayer",
         summary="Seat a player (or spectator) in the room",
         tag="rooms",
-        request=Seat,
+        request=SeatRequest,
         ok=SeatOut,
         ok_status=201,
         scope=Scope.ROOMS_WRITE,
@@ -107,7 +107,7 @@ class SeatView(GameApiView):
         examples=examples.SEAT,
     )
     def post(self, request, room_code: str):
-        data = self.parse(Seat)
+        data = self.parse(SeatRequest)
         with self.code_lookup():
             seat = room_services.room_join(
                 room=room_code,

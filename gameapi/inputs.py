@@ -52,7 +52,9 @@ class RoomCreate(serializers.Serializer):
         return _display_name(value, "hostName")
 
 
-class Seat(serializers.Serializer):
+# The body that seats a player or spectator (its answer: openapi.responses.SeatOut). A comment,
+# not a docstring: drf-spectacular would publish a docstring as the schema's description.
+class SeatRequest(serializers.Serializer):
     name = DisplayNameField()
     role = StrictChoiceField(choices=[MemberRole.PLAYER, MemberRole.SPECTATOR], default=MemberRole.PLAYER)
     avatar = StrictChoiceField(choices=list(AVATARS), required=False, help_text="The player's avatar")
@@ -60,6 +62,10 @@ class Seat(serializers.Serializer):
 
     def validate_name(self, value):
         return _display_name(value, "name")
+
+    class Meta:
+        # The schema's component stays "Seat" (shown as SeatRequest with split request components).
+        ref_name = "Seat"
 
 
 class SessionValidate(serializers.Serializer):

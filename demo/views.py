@@ -26,13 +26,12 @@ from gamebuddies.errors import (
     as_platform_error,
     error_response,
 )
+from gamebuddies.limits import DEMO_GAMES_RATE
 from gamebuddies.ratelimits import client_ip, hit
 
 from . import quiz_services, services
 
 logger = logging.getLogger(__name__)
-# Per client IP, across both endpoints: generous for a room of eight on one network.
-ENDPOINT_RATE = "240/m"
 
 
 def _game_page(request, rules, template: str):
@@ -80,7 +79,7 @@ def _endpoint(action):
     @require_POST
     def view(request, game: str):
         try:
-            hit(group="demo-games", value=client_ip(request), rate=ENDPOINT_RATE)
+            hit(group="demo-games", value=client_ip(request), rate=DEMO_GAMES_RATE)
             body = _json_body(request)
             answer = action(game=game, body=body)
         except GameBuddiesError as exc:

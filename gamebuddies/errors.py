@@ -328,9 +328,3 @@ def first_error(detail, prefix: str = "") -> tuple[str, str] | None:
                 return prefix or "body", f"{prefix or 'body'}: {value}"
         return None
     return prefix or "body", f"{prefix or 'body'}: {detail}"
-
-
-def ratelimited_view(request, exception):
-    """django-ratelimit's RATELIMIT_VIEW: 429 with Retry-After in the envelope."""
-    retry_after = getattr(request, "ratelimit_retry_after", 60)
-    return error_response(RateLimitedError(retry_after=retry_after), request)

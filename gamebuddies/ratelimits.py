@@ -4,6 +4,9 @@ Built on django-ratelimit's `get_usage`, so every worker process counts in the s
 Redis keys. Keys are explicit values (a client IP, an API key id), never guessed
 from a request by the library, so the same limit works for a WebSocket scope.
 
+The in-process token buckets at the end (a socket's message budget, a seat's chat lines) are
+checked before any database or Redis work, so a flood costs the server almost nothing.
+
 While Redis is away, every limit keeps working on a per-process counter with the same
 fixed windows (so a client gets at most the limit per process until Redis is back);
 the switch is logged once per outage and each fallback decision is counted in
@@ -14,6 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import time
+from collections import OrderedDict
 from contextlib import contextmanager
 from http.cookies import SimpleCookie
 
@@ -224,3 +229,44 @@ def socket_connect_from_ip(*, ip: str) -> None:
 def socket_connect_for_seat(*, room_id, player_id) -> None:
     """Count a socket seating this player; RateLimitedError past WS_CONNECT_RATE_PER_SEAT."""
     hit(group="ws-connect-seat", value=f"{room_id}:{player_id}", rate=settings.WS_CONNECT_RATE_PER_SEAT)
+
+
+# -- in-process token buckets ---------------------------------------------------------------
+class TokenBucket:
+    """`capacity` tokens refilled at `rate` per second; one per message. Per socket, in memory."""
+
+    __slots__ = ("rate", "capacity", "tokens", "stamp")
+
+    def __init__(self, rate: float, capacity: float):
+        self.rate, self.capacity, self.tokens, self.stamp = rate, capacity, capacity, time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+class TokenBuckets:
+    """One TokenBucket per key (a seat, shared by its sockets in this process), the least
+    recently used dropped past `max_keys` so memory stays bounded."""
+
+    def __init__(self, *, max_keys: int):
+        self.max_keys = max_keys
+        self._buckets: OrderedDict[object, TokenBucket] = OrderedDict()
+
+    def take(self, key, *, rate: float, capacity: float) -> bool:
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = self._buckets[key] = TokenBucket(rate, capacity)
+            while len(self._buckets) > self.max_keys:
+                self._buckets.popitem(last=False)
+        else:
+            self._buckets.move_to_end(key)
+        return bucket.take()
+
+    def clear(self) -> None:
+        self._buckets.clear()

@@ -35,6 +35,10 @@ def env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def env_float(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
 def _development_secret_key() -> str:
     # Kept in a git-ignored file so sessions survive restarts without a committed secret.
     path = BASE_DIR / ".secret_key"
@@ -200,7 +204,6 @@ else:
 REDIS_SOCKET_TIMEOUT_SECONDS = float(os.environ.get("REDIS_SOCKET_TIMEOUT_SECONDS", 2))
 
 RATELIMIT_USE_CACHE = "default"
-RATELIMIT_VIEW = "gamebuddies.errors.ratelimited_view"
 # Per client IP: unknown room codes tried before every code lookup answers 429 for the window.
 ROOM_CODE_GUESS_RATE = os.environ.get("ROOM_CODE_GUESS_RATE", "20/m")
 # Per client IP: rooms created from the pages.
@@ -231,6 +234,22 @@ API_KEY_WRITES_PER_MINUTE = os.environ.get("API_KEY_WRITES_PER_MINUTE", "3000/m"
 # Game-state versions kept per room and game, and the bytes they may hold together.
 GAME_STATE_VERSIONS_KEPT = env_int("GAME_STATE_VERSIONS_KEPT", 20)
 GAME_STATE_ROOM_BYTES = env_int("GAME_STATE_ROOM_BYTES", 1024 * 1024)
+# Sizes of what players and games send (gamebuddies/limits.py hands them to services and serializers).
+PLAYER_METADATA_MAX_BYTES = env_int("PLAYER_METADATA_MAX_BYTES", 16 * 1024)
+PLAYER_GAME_DATA_MAX_BYTES = env_int("PLAYER_GAME_DATA_MAX_BYTES", 64 * 1024)
+BULK_STATUS_MAX_PLAYERS = env_int("BULK_STATUS_MAX_PLAYERS", 100)
+GAME_RESULT_MAX_BYTES = env_int("GAME_RESULT_MAX_BYTES", 16 * 1024)
+GAME_STATE_MAX_BYTES = env_int("GAME_STATE_MAX_BYTES", 256 * 1024)
+GAME_SETTINGS_MAX_BYTES = env_int("GAME_SETTINGS_MAX_BYTES", 4096)
+GAME_SETTINGS_SCHEMA_MAX_ENTRIES = env_int("GAME_SETTINGS_SCHEMA_MAX_ENTRIES", 20)
+ROOM_DEFAULT_MAX_PLAYERS = env_int("ROOM_DEFAULT_MAX_PLAYERS", 8)
+ROOM_MAX_SPECTATORS = env_int("ROOM_MAX_SPECTATORS", 20)
+# Lobby chat: a per-socket token bucket (checked before any database work) and a per-seat window.
+CHAT_MESSAGES_PER_SECOND = env_float("CHAT_MESSAGES_PER_SECOND", 1)
+CHAT_MESSAGE_BURST = env_float("CHAT_MESSAGE_BURST", 5)
+CHAT_RATE_PER_SEAT = os.environ.get("CHAT_RATE_PER_SEAT", "30/m")
+# Per client IP, across the demo games' result endpoints: generous for a room of eight on one network.
+DEMO_GAMES_RATE = os.environ.get("DEMO_GAMES_RATE", "240/m")
 
 # --- Background work ----------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -312,8 +331,8 @@ ROOM_RETENTION_DAYS = env_int("ROOM_RETENTION_DAYS", 30)
 API_REQUEST_RETENTION_DAYS = env_int("API_REQUEST_RETENTION_DAYS", 30)
 PLAYER_COOKIE_NAME = "gb_player"
 WS_MAX_MESSAGE_BYTES = env_int("WS_MAX_MESSAGE_BYTES", 16 * 1024)
-WS_MESSAGES_PER_SECOND = float(os.environ.get("WS_MESSAGES_PER_SECOND", 10))
-WS_MESSAGE_BURST = float(os.environ.get("WS_MESSAGE_BURST", 30))
+WS_MESSAGES_PER_SECOND = env_float("WS_MESSAGES_PER_SECOND", 10)
+WS_MESSAGE_BURST = env_float("WS_MESSAGE_BURST", 30)
 WS_AUTH_TIMEOUT_SECONDS = float(os.environ.get("WS_AUTH_TIMEOUT_SECONDS", 5))
 ROOM_STATE_CACHE_SECONDS = 300
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
@@ -402,6 +421,21 @@ GAME_API_RATE_LIMITS = {
     "read": os.environ.get("API_RATE_READ", "300/m"),
     "write": os.environ.get("API_RATE_WRITE", "120/m"),
 }
+# API keys: lifetime of a new key, and how long a rotated key's predecessor keeps working.
+GAME_API_KEY_LIFETIME_DAYS = env_int("GAME_API_KEY_LIFETIME_DAYS", 365)
+GAME_API_ROTATION_GRACE_DAYS = env_int("GAME_API_ROTATION_GRACE_DAYS", 7)
+# Idempotency-Key answers are replayed this long; an unfinished one (its worker died) blocks
+# duplicates at most GAME_API_IN_FLIGHT_SECONDS; identical unkeyed requests are deduplicated
+# while in flight, at most GAME_API_DEDUP_SECONDS.
+GAME_API_IDEMPOTENCY_TTL_SECONDS = env_int("GAME_API_IDEMPOTENCY_TTL_SECONDS", 24 * 3600)
+GAME_API_IN_FLIGHT_SECONDS = env_int("GAME_API_IN_FLIGHT_SECONDS", 60)
+GAME_API_DEDUP_SECONDS = env_int("GAME_API_DEDUP_SECONDS", 5)
+# The API request log is written in batches, from a background thread (tests flush it themselves).
+GAME_API_REQUEST_LOG_BATCH = env_int("GAME_API_REQUEST_LOG_BATCH", 100)
+GAME_API_REQUEST_LOG_INTERVAL_SECONDS = env_float("GAME_API_REQUEST_LOG_INTERVAL_SECONDS", 1.0)
+GAME_API_REQUEST_LOG_BACKGROUND = env_bool("GAME_API_REQUEST_LOG_BACKGROUND", True)
+# A key's last-used time is written at most this often.
+GAME_API_LAST_USED_RESOLUTION_SECONDS = env_int("GAME_API_LAST_USED_RESOLUTION_SECONDS", 60)
 
 # --- Demo games (demo) --------------------------------------------------------
 # The bundled example games served under /games/ (the catalog entries of load_demo_data).

@@ -41,6 +41,7 @@ from gamebuddies.errors import (
 from gamebuddies.logging import log_context
 from gamebuddies.outages import outage_cause
 from gamebuddies.ratelimits import (
+    TokenBucket,
     browser_id_from_scope,
     client_ip_from_scope,
     socket_connect_for_seat,
@@ -87,24 +88,6 @@ CLOSE_UNAVAILABLE = 4503  # the client's usual reconnect (with backoff, then syn
 CLOSE_SUPERSEDED = 4409  # the seat opened more sockets than allowed and this was the oldest: do not reconnect
 # How long a snapshot that overtook an earlier one (published by another worker) waits for it.
 REORDER_WAIT_SECONDS = 0.05
-
-
-class TokenBucket:
-    """Per-socket message budget, checked before any database work."""
-
-    __slots__ = ("rate", "capacity", "tokens", "stamp")
-
-    def __init__(self, rate: float, capacity: float):
-        self.rate, self.capacity, self.tokens, self.stamp = rate, capacity, capacity, time.monotonic()
-
-    def take(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens < 1:
-            return False
-        self.tokens -= 1
-        return True
 
 
 class RoomConsumer(AsyncWebsocketConsumer):

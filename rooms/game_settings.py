@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 
 from gamebuddies.errors import ValidationError
+from gamebuddies.limits import MAX_GAME_SETTINGS_BYTES, MAX_GAME_SETTINGS_SCHEMA_ENTRIES
 from gamebuddies.validation import ensure_storable_json
 
 from .models import Game
-
-MAX_SETTINGS_BYTES = 4096
 
 
 def validate_game_settings(game: Game, raw: object) -> dict:
@@ -18,7 +17,7 @@ def validate_game_settings(game: Game, raw: object) -> dict:
         raw = {}
     if not isinstance(raw, dict):
         raise ValidationError("Settings must be an object", field="settings")
-    if len(json.dumps(raw)) > MAX_SETTINGS_BYTES:
+    if len(json.dumps(raw)) > MAX_GAME_SETTINGS_BYTES:
         raise ValidationError("Settings are too large", field="settings")
     ensure_storable_json(raw, field="settings")
     schema: dict = game.settings_schema or {}
@@ -60,7 +59,6 @@ SETTING_TYPES = {
     "choice": {"choices"},
     "str": {"max_length"},
 }
-MAX_SETTINGS = 20
 
 
 def validate_settings_schema(schema: object) -> dict:
@@ -74,8 +72,8 @@ def validate_settings_schema(schema: object) -> dict:
         return {}
     if not isinstance(schema, dict):
         raise ValidationError("The settings schema must be an object of settings", field="settingsSchema")
-    if len(schema) > MAX_SETTINGS:
-        raise ValidationError(f"At most {MAX_SETTINGS} settings", field="settingsSchema")
+    if len(schema) > MAX_GAME_SETTINGS_SCHEMA_ENTRIES:
+        raise ValidationError(f"At most {MAX_GAME_SETTINGS_SCHEMA_ENTRIES} settings", field="settingsSchema")
     for key, spec in schema.items():
         field = f"settingsSchema.{key}"
         if not isinstance(key, str) or not key.isidentifier():

@@ -14,6 +14,8 @@ from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Q
 
+from gamebuddies.limits import CHAT_MESSAGE_MAX_CHARS, MAX_PLAYERS_PER_ROOM
+
 # No 0/O, 1/I/L: codes are read aloud and typed on phones.
 ROOM_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 ROOM_CODE_LENGTH = 6
@@ -138,7 +140,8 @@ class Room(models.Model):
                 name="idx_rooms_room_code",
             ),
             models.CheckConstraint(
-                condition=Q(max_players__gte=1) & Q(max_players__lte=100), name="rooms_max_players_range"
+                condition=Q(max_players__gte=1) & Q(max_players__lte=MAX_PLAYERS_PER_ROOM),
+                name="rooms_max_players_range",
             ),
         ]
         indexes = [
@@ -245,9 +248,6 @@ class GameState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.game_id} v{self.version} in {self.room_id}"
-
-
-CHAT_MESSAGE_MAX_CHARS = 200
 
 
 class ChatMessage(models.Model):

@@ -14,26 +14,20 @@ with sockets on several workers is held to the same budget.
 
 from __future__ import annotations
 
-import time
 import unicodedata
-from collections import OrderedDict
 
-from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from gamebuddies.actors import Actor
 from gamebuddies.errors import ForbiddenError, NotFoundError, PlayerNotFoundError, ValidationError
-from gamebuddies.ratelimits import hit
+from gamebuddies.limits import CHAT_MESSAGE_BURST, CHAT_MESSAGE_MAX_CHARS, CHAT_MESSAGES_PER_SECOND, CHAT_RATE_PER_SEAT
+from gamebuddies.ratelimits import TokenBuckets, hit
 
 from ..chat_selectors import CHAT_MESSAGES_KEPT, chat_is_muted, chat_message_fields, chat_spectators_allowed
-from ..models import CHAT_MESSAGE_MAX_CHARS, ChatAction, ChatMessage, ChatModeration, RoomMember
+from ..models import ChatAction, ChatMessage, ChatModeration, RoomMember
 from ..permissions import authorize_room, require_chat_sender, require_host
 from .changes import RoomRef, lock_room
-
-CHAT_MESSAGES_PER_SECOND = float(getattr(settings, "CHAT_MESSAGES_PER_SECOND", 1))
-CHAT_MESSAGE_BURST = float(getattr(settings, "CHAT_MESSAGE_BURST", 5))
-CHAT_RATE_PER_SEAT = getattr(settings, "CHAT_RATE_PER_SEAT", "30/m")
 
 
 class ChatMutedError(ForbiddenError):
@@ -47,36 +41,14 @@ class ChatMessageNotFoundError(NotFoundError):
 
 
 # -- rate limit --------------------------------------------------------------------
-class _Bucket:
-    __slots__ = ("tokens", "stamp")
-
-    def __init__(self, tokens: float):
-        self.tokens, self.stamp = tokens, time.monotonic()
-
-
-_seat_buckets: OrderedDict[tuple, _Bucket] = OrderedDict()
-_SEAT_BUCKETS_MAX = 10_000
+_seat_buckets = TokenBuckets(max_keys=10_000)
 
 
 def seat_chat_bucket(
     *, room_id, player_id, rate: float = CHAT_MESSAGES_PER_SECOND, burst: float = CHAT_MESSAGE_BURST
 ) -> bool:
     """Take one chat token for this seat (shared by its sockets in this process); False when empty."""
-    key = (str(room_id), str(player_id))
-    bucket = _seat_buckets.get(key)
-    if bucket is None:
-        bucket = _seat_buckets[key] = _Bucket(burst)
-        while len(_seat_buckets) > _SEAT_BUCKETS_MAX:
-            _seat_buckets.popitem(last=False)
-    else:
-        _seat_buckets.move_to_end(key)
-    now = time.monotonic()
-    bucket.tokens = min(burst, bucket.tokens + (now - bucket.stamp) * rate)
-    bucket.stamp = now
-    if bucket.tokens < 1:
-        return False
-    bucket.tokens -= 1
-    return True
+    return _seat_buckets.take((str(room_id), str(player_id)), rate=rate, capacity=burst)
 
 
 # -- text ----------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from gamebuddies.errors import (
     StateConflictError,
     ValidationError,
 )
+from gamebuddies.limits import MAX_GAME_RESULT_BYTES, MAX_GAME_STATE_BYTES, in_kb
 from gamebuddies.validation import ensure_storable_json
 from players.models import PlayerStatusHistory
 from players.services import status_history_record_many
@@ -36,9 +37,6 @@ from ..permissions import (
 )
 from .changes import RoomChange, RoomRef, commit_room_change, lock_members, lock_room
 from .membership import ensure_room_in
-
-MAX_RESULT_BYTES = 16 * 1024
-MAX_STATE_BYTES = 256 * 1024
 
 
 def _active_game(slug) -> Game:
@@ -190,8 +188,8 @@ def game_end(*, room: RoomRef, actor: Actor, result: dict | None = None, return_
     no longer running, with nobody left in it, changes nothing (a retried call is harmless).
     """
     result = result or {}
-    if not isinstance(result, dict) or len(json.dumps(result)) > MAX_RESULT_BYTES:
-        raise ValidationError("gameResult must be an object under 16 KB", field="gameResult")
+    if not isinstance(result, dict) or len(json.dumps(result)) > MAX_GAME_RESULT_BYTES:
+        raise ValidationError(f"gameResult must be an object under {in_kb(MAX_GAME_RESULT_BYTES)}", field="gameResult")
     ensure_storable_json(result, field="gameResult")
     require_staff_permission(actor, "rooms.return_to_lobby")
     locked = lock_room(room)
@@ -265,8 +263,8 @@ def game_state_save(
     if not isinstance(state, dict | list):
         raise ValidationError("state must be an object or array", field="state")
     size = len(json.dumps(state))
-    if size > MAX_STATE_BYTES:
-        raise ValidationError("state is larger than 256 KB", field="state")
+    if size > MAX_GAME_STATE_BYTES:
+        raise ValidationError(f"state is larger than {in_kb(MAX_GAME_STATE_BYTES)}", field="state")
     budget = platform_settings.GAME_STATE_ROOM_BYTES
     if size > budget:
         raise ValidationError(f"state is larger than the room's game-state budget ({budget} bytes)", field="state")

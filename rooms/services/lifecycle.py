@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from gamebuddies.actors import Actor, ActorKind
 from gamebuddies.errors import ForbiddenError, GameNotFoundError, ValidationError
+from gamebuddies.limits import MAX_PLAYERS_PER_ROOM, ROOM_DEFAULT_MAX_PLAYERS
 from gamebuddies.validation import ensure_storable_json
 from players.models import Player
 from players.services import IssuedSession, player_create, session_issue, sessions_revoke_room
@@ -29,8 +30,7 @@ from ..models import (
 from ..permissions import require_staff_permission
 from .changes import RoomChange, RoomRef, commit_room_change, lock_room
 
-DEFAULT_MAX_PLAYERS = 8
-MAX_PLAYERS_LIMIT = 100
+MAX_PLAYERS_LIMIT = MAX_PLAYERS_PER_ROOM  # the old name, still imported by the Game API's input modules
 _CODE_ATTEMPTS = 20
 
 
@@ -67,9 +67,9 @@ def _resolve_game(game_slug: str | None) -> Game | None:
 
 def _clean_max_players(value, game: Game | None) -> int:
     if value is None:
-        return min(game.max_players, DEFAULT_MAX_PLAYERS * 2) if game else DEFAULT_MAX_PLAYERS
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_PLAYERS_LIMIT:
-        raise ValidationError(f"maxPlayers must be between 1 and {MAX_PLAYERS_LIMIT}", field="maxPlayers")
+        return min(game.max_players, ROOM_DEFAULT_MAX_PLAYERS * 2) if game else ROOM_DEFAULT_MAX_PLAYERS
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_PLAYERS_PER_ROOM:
+        raise ValidationError(f"maxPlayers must be between 1 and {MAX_PLAYERS_PER_ROOM}", field="maxPlayers")
     return value
 
 

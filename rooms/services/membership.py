@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from gamebuddies.actors import Actor, ActorKind
 from gamebuddies.errors import InvalidRoomStateError, PlayerNotFoundError, RoomFullError, ValidationError
+from gamebuddies.limits import MAX_SPECTATORS
 from players.avatars import clean_avatar, clean_avatar_colour
 from players.blocks import kick_block_record, kick_blocks_lift
 from players.names import clean_display_name, ensure_name_free
@@ -28,7 +29,6 @@ from ..permissions import (
 from .changes import RoomChange, RoomRef, commit_room_change, lock_members, lock_room
 from .lifecycle import SeatResult
 
-MAX_SPECTATORS = 20
 UNSET = object()  # member_set_profile: "not sent", unlike None ("no avatar")
 
 

@@ -22,6 +22,7 @@ from gamebuddies.errors import (
     StateConflictError,
     ValidationError,
 )
+from gamebuddies.limits import MAX_BULK_PLAYERS, MAX_GAME_DATA_BYTES, MAX_METADATA_BYTES, in_kb
 from gamebuddies.validation import ensure_storable_json
 from players.models import PlayerStatusHistory
 from players.services import status_history_record, status_history_record_many
@@ -34,9 +35,6 @@ from .changes import RoomChange, RoomRef, commit_room_change, lock_members, lock
 
 logger = logging.getLogger(__name__)
 
-MAX_METADATA_BYTES = 16 * 1024
-MAX_GAME_DATA_BYTES = 64 * 1024
-MAX_BULK_PLAYERS = 100
 _CONDITIONAL_UPDATE_ATTEMPTS = 5
 
 # Which locations each status may be reported with.
@@ -98,7 +96,7 @@ def clean_metadata(metadata, *, field: str = "metadata") -> dict:
     if not isinstance(metadata, dict):
         raise ValidationError("metadata must be an object", field=field)
     if len(json.dumps(metadata)) > MAX_METADATA_BYTES:
-        raise ValidationError("metadata is larger than 16 KB", field=field)
+        raise ValidationError(f"metadata is larger than {in_kb(MAX_METADATA_BYTES)}", field=field)
     ensure_storable_json(metadata, field=field)
     return metadata
 
@@ -106,7 +104,9 @@ def clean_metadata(metadata, *, field: str = "metadata") -> dict:
 def _merged_game_data(member: RoomMember, metadata: dict) -> dict:
     merged = {**(member.game_data or {}), **metadata}
     if len(json.dumps(merged)) > MAX_GAME_DATA_BYTES:
-        raise ValidationError("gameData would grow past 64 KB; send smaller metadata", field="metadata")
+        raise ValidationError(
+            f"gameData would grow past {in_kb(MAX_GAME_DATA_BYTES)}; send smaller metadata", field="metadata"
+        )
     return merged
 
 

@@ -11,13 +11,80 @@ from __future__ import annotations
 
 from django.urls import path, re_path
 
+from . import inputs as s
 from . import pages, views
-from .openapi import CompatSchemaView
+from .openapi import CompatSchemaView, documented_urlconf
 
 _PLAYER = "rooms/<str:room_code>/players/<str:player_id>"
 
+# The compat schema (/api/v2/game/schema/) documents these, under the paths where the original
+# games call them: (path, view, method, request serializer, summary, public).
+_G = "api/v2/game/"
+SCHEMA_ROUTES = [
+    (f"{_G}health", views.HealthView, "get", None, "Is the API up? (original v2)", True),
+    (
+        f"{_G}rooms/<str:room_code>/validate",
+        views.ValidateView,
+        "get",
+        None,
+        "Validate a room and a participant",
+        False,
+    ),
+    (f"{_G}{_PLAYER}/status", views.StatusView, "post", s.StatusReport, "A player's status in the game's words", False),
+    (
+        f"{_G}{_PLAYER}/heartbeat",
+        views.HeartbeatView,
+        "post",
+        s.HeartbeatReport,
+        "Keep a player's presence alive",
+        False,
+    ),
+    (
+        f"{_G}rooms/<str:room_code>/bulk-status",
+        views.BulkStatusView,
+        "post",
+        s.BulkReport,
+        "Several players, atomically",
+        False,
+    ),
+    (f"{_G}rooms/<str:room_code>/game-end", views.GameEndView, "post", s.GameEnd, "The game ended", False),
+    (f"{_G}rooms/<str:room_code>/return-all", views.ReturnAllView, "post", None, "Everyone back to the lobby", False),
+    (f"{_G}rooms/<str:room_code>/sync", views.SyncView, "post", None, "Send the room's snapshot again", False),
+    (f"{_G}rooms/<str:room_code>/abandon", views.AbandonView, "post", s.Reason, "The game deleted its room", False),
+    (f"{_G}sessions/recover", views.SessionRecoverView, "post", s.SessionRecover, "A new token for a session", True),
+    (f"{_G}external/return", views.ExternalReturnView, "post", s.ExternalReturn, "Return players to the lobby", False),
+    (f"{_G}users/<str:user_id>/friends", views.FriendsView, "get", None, "Friends (none: no accounts here)", False),
+    (f"{_G}reward", views.NotSupportedView, "post", None, "Rewards (not supported here)", False),
+    (f"{_G}progress/event", views.NotSupportedView, "post", None, "XP and progress (not supported here)", False),
+    (
+        "api/v2/external/return",
+        views.ExternalReturnView,
+        "post",
+        s.ExternalReturn,
+        "Return players to the lobby",
+        False,
+    ),
+    (
+        "api/v2/rooms/<str:room_code>/return-status",
+        views.ReturnStatusView,
+        "get",
+        None,
+        "Should the game return?",
+        True,
+    ),
+    ("api/game-sessions/<str:token>", views.GameSessionView, "get", None, "The launch session's player and room", True),
+    (
+        f"api/game/{_PLAYER}/status",
+        views.StatusView,
+        "post",
+        s.StatusReport,
+        "A player's status (original v1 path)",
+        False,
+    ),
+]
+
 game_api_urlpatterns = [
-    path("schema/", CompatSchemaView.as_view(), name="compat-schema"),
+    path("schema/", CompatSchemaView.as_view(urlconf=documented_urlconf(SCHEMA_ROUTES)), name="compat-schema"),
     path("health", views.HealthView.as_view(), name="compat-health"),
     path("rooms/<str:room_code>/validate", views.ValidateView.as_view(), name="compat-validate"),
     path(f"{_PLAYER}/status", views.StatusView.as_view(), name="compat-status"),

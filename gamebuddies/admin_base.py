@@ -1,22 +1,21 @@
-"""What the apps' admin modules share: the staff actor, service-only rows and the audit log.
+"""What the apps' admin modules share: the staff actor, service-only rows and the audit entry.
 
 Staff act through the same services as everyone else, as `Actor.staff` carrying their
 permissions (the services check them again). Every change made from the admin is written
 to Django's admin log (`LogEntry`), which the object's history page and the read-only
-Audit list below show (it needs `admin.view_logentry`). Imported by the apps' admin
-modules, which registers the Audit list on the default admin site.
+Audit list show (gamebuddies/admin.py; it needs `admin.view_logentry`). A library for the
+apps' admin modules: it registers nothing itself, so importing it has no effect on the site.
 """
 
 from __future__ import annotations
 
-from django.contrib import admin, messages
+from django.contrib import messages
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
-from django.utils.html import format_html
 
 from gamebuddies.actors import Actor
 from gamebuddies.errors import GameBuddiesError
 
-__all__ = ["ADDITION", "CHANGE", "DELETION", "AuditAdmin", "ServiceOnlyAdminMixin", "audit", "each_done", "staff_actor"]
+__all__ = ["ADDITION", "CHANGE", "DELETION", "ServiceOnlyAdminMixin", "audit", "each_done", "staff_actor"]
 
 
 def staff_actor(request) -> Actor:
@@ -61,40 +60,3 @@ class ServiceOnlyAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-@admin.register(LogEntry)
-class AuditAdmin(admin.ModelAdmin):
-    list_display = ("action_time", "user", "action_name", "content_type", "object_link", "message")
-    list_filter = ("user", "action_flag", "content_type")
-    search_fields = ("object_repr", "change_message")
-    list_select_related = ("user", "content_type")
-    date_hierarchy = "action_time"
-    ordering = ("-action_time", "-id")
-    fields = ("action_time", "user", "action_name", "content_type", "object_id", "object_repr", "message")
-    readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def changelist_view(self, request, extra_context=None):
-        return super().changelist_view(request, {**(extra_context or {}), "title": "Audit: changes made by staff"})
-
-    @admin.display(description="action", ordering="action_flag")
-    def action_name(self, entry: LogEntry) -> str:
-        return entry.get_action_flag_display()
-
-    @admin.display(description="object")
-    def object_link(self, entry: LogEntry):
-        url = entry.get_admin_url() if entry.action_flag != DELETION else ""
-        return format_html('<a href="{}">{}</a>', url, entry.object_repr) if url else entry.object_repr
-
-    @admin.display(description="what was done")
-    def message(self, entry: LogEntry) -> str:
-        return entry.get_change_message()

@@ -67,3 +67,12 @@ def game_create(
         raise ValidationError(f"{name}: {' '.join(messages)}", field=name) from None
     game.save()
     return GameSaved(game=game, created=existing is None)
+
+
+@transaction.atomic
+def games_load(entries: list[dict]) -> int:
+    """Add or replace each catalog entry (game_create's fields) by slug; how many were new.
+
+    All or none: an entry the rules refuse rolls back the ones before it.
+    """
+    return sum(game_create(**entry, update=True).created for entry in entries)

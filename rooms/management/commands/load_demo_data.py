@@ -1,16 +1,15 @@
 """`manage.py load_demo_data`: the catalog games a fresh install shows in its lobby.
 
-Idempotent: each game is written with update_or_create by slug, so running it again
-(every `make run` does) restores the demo entries without duplicating them and
-leaves rooms, players and any other catalog games alone.
+Idempotent: the catalog service replaces each game by slug (rooms.services.catalog.games_load,
+the rules of manage.py create_game), so running it again (every `make run` does) restores the
+demo entries without duplicating them and leaves rooms, players and any other catalog games alone.
 """
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
-from django.db import transaction
 
-from rooms.services.catalog import game_create
+from rooms.services.catalog import games_load
 
 DEMO_GAMES: list[dict] = [
     {
@@ -61,11 +60,8 @@ class Command(BaseCommand):
     help = "Create or refresh the demo catalog games (idempotent)."
 
     def handle(self, *args, **options):
-        created_count = 0
-        with transaction.atomic():
-            for spec in DEMO_GAMES:
-                # The same service and checks as manage.py create_game, so a bad demo entry fails here.
-                created_count += game_create(**spec, update=True).created
+        # The same service and checks as manage.py create_game, so a bad demo entry fails here.
+        created_count = games_load(DEMO_GAMES)
         playable = [spec["name"] for spec in DEMO_GAMES if spec["is_active"]]
         examples = [spec["name"] for spec in DEMO_GAMES if not spec["is_active"]]
         line = f"Demo games: {len(playable)} playable ({', '.join(playable)})"

@@ -253,6 +253,40 @@ async def test_a_race_lost_on_the_optimistic_path_is_retried_and_counted(monkeyp
     assert await pg.run_orm(lambda: PlayerStatusHistory.objects.filter(room=room).count()) == 2
 
 
+async def test_a_lost_race_is_retried_on_the_connection_the_request_already_holds(monkeypatch):
+    # Handing the connection back to the pool between attempts would queue the retry behind
+    # every waiting request: the slowest answers under load were these.
+    room, seats = await pg.run_orm(make_room, players=2)
+    real_connection = pg.connection
+    taken = []
+
+    def counting_connection(pool):
+        taken.append(pool)
+        return real_connection(pool)
+
+    lost = []
+
+    async def lose_once(conn, request, retries):
+        if not lost:
+            lost.append(conn)
+            raise fast_status._Retry()
+        assert conn is lost[0]
+        return await real_optimistic(conn, request, retries)
+
+    real_optimistic = fast_status._update_optimistic
+    monkeypatch.setattr(fast_status.pg, "connection", counting_connection)
+    monkeypatch.setattr(fast_status, "_update_optimistic", lose_once)
+    try:
+        result = await fast_status.update_player_status(
+            room_code=room.room_code, player_id=seats[1].player.pk, status="lobby", actor=GAME_SERVER
+        )
+    finally:
+        await settle()
+    assert len(taken) == 1
+    assert result.retries == 1
+    assert result.version == room.version + 1
+
+
 async def test_the_locked_path_takes_over_after_repeated_lost_races(monkeypatch):
     room, seats = await pg.run_orm(make_room, players=2)
     locked = []

@@ -1,0 +1,157 @@
+"""The import rule of docs/architecture.md holds for every module of the apps and `gamebuddies/`:
+adapters -> services / selectors -> models, nothing imports an adapter (but the URL, socket and
+ASGI wiring), project infrastructure imports no app, adapters write rows only through services.
+
+The checker (tests/import_rules.py) reads the source with `ast`; the tests at the end run it on
+small projects written to a temporary directory, so a new bad edge is shown to fail it.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.import_rules import bad_edges, direct_writes
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Edges known to break the rule, each with why it is still here. The goal is an empty dict:
+# remove an entry in the change that removes its edge (the stale-entry test below insists).
+KNOWN_BAD: dict[tuple[str, str], str] = {
+    ("gamebuddies.ws_security", "rooms.models"): (
+        "infrastructure querying an app's model for the socket's active game; issue 24 moves that "
+        "lookup into one rooms selector (rooms-core's part) and the socket guard gets it from rooms"
+    ),
+}
+
+
+def test_no_module_of_the_project_imports_against_the_rule():
+    unexpected = [str(edge) for edge in bad_edges(ROOT) if edge.key not in KNOWN_BAD]
+    assert not unexpected, "imports against docs/architecture.md's rule:\n" + "\n".join(unexpected)
+
+
+def test_every_allowlisted_edge_still_exists_so_the_list_only_shrinks():
+    stale = set(KNOWN_BAD) - {edge.key for edge in bad_edges(ROOT)}
+    assert not stale, f"fixed, so remove from KNOWN_BAD: {sorted(stale)}"
+
+
+def test_no_adapter_writes_rows_itself():
+    assert direct_writes(ROOT) == []
+
+
+# -- the checker, on small projects ---------------------------------------------------------
+
+
+def project(tmp_path: Path, files: dict[str, str]) -> Path:
+    for name, source in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(source))
+    return tmp_path
+
+
+GOOD = {
+    "rooms/__init__.py": "",
+    "rooms/models.py": "from gamebuddies.errors import GameBuddiesError\n",
+    "rooms/selectors.py": "from .models import Room\n",
+    "rooms/services/__init__.py": "from .lifecycle import room_create\n",
+    "rooms/services/lifecycle.py": "from ..models import Room\nfrom players.services import player_create\n",
+    "rooms/views.py": "from . import services\nfrom .models import Location\nfrom .selectors import room_get\n",
+    "rooms/consumers.py": "from rooms.services import room_create\n",
+    "rooms/admin.py": "from gamebuddies.admin_base import ServiceOnlyAdminMixin\nfrom .models import Room\n",
+    "rooms/urls.py": "from . import views\n",
+    "rooms/routing.py": "from .consumers import RoomConsumer\n",
+    "rooms/management/commands/load.py": "from rooms.services.catalog import games_load\n",
+    "players/__init__.py": "",
+    "players/models.py": "",
+    "players/services.py": "from .models import Player\n",
+    "players/admin.py": "from gamebuddies.admin_base import ServiceOnlyAdminMixin\nfrom .models import Player\n",
+    "gameapi/__init__.py": "",
+    "gameapi/views/__init__.py": "from .rooms import RoomView\n",
+    "gameapi/views/rooms.py": "from .base import helper\nfrom rooms.services import room_create\n",
+    "gameapi/views/base.py": "",
+    "gamebuddies/__init__.py": "",
+    "gamebuddies/errors.py": "",
+    "gamebuddies/admin_base.py": "from .errors import GameBuddiesError\n",
+    "gamebuddies/urls.py": "from rooms import views\n",
+    "gamebuddies/asgi.py": "from rooms.routing import websocket_urlpatterns\n",
+}
+
+
+def edges(root: Path) -> list[tuple[str, str, str]]:
+    return [(edge.importer, edge.imported, edge.rule) for edge in bad_edges(root)]
+
+
+def test_a_project_that_keeps_the_rule_has_no_bad_edge_and_no_direct_write(tmp_path):
+    root = project(tmp_path, GOOD)
+    assert edges(root) == []
+    assert direct_writes(root) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "source", "expected"),
+    [
+        # a service reaching up into an adapter (lazily, inside a function: still an edge)
+        (
+            "rooms/selectors.py",
+            "def f():\n    from rooms.views import lobby\n",
+            ("rooms.selectors", "rooms.views", "nothing imports an adapter"),
+        ),
+        # one app's admin importing another's (the players -> rooms cycle issue 24 removed)
+        (
+            "players/admin.py",
+            "from rooms.admin import RoomAdmin\n",
+            ("players.admin", "rooms.admin", "nothing imports an adapter"),
+        ),
+        # a relative import of an adapter module, from a package's services
+        (
+            "rooms/services/lifecycle.py",
+            "from .. import consumers\n",
+            ("rooms.services.lifecycle", "rooms.consumers", "nothing imports an adapter"),
+        ),
+        # a management command is an adapter too
+        (
+            "players/services.py",
+            "from rooms.management.commands.load import Command\n",
+            ("players.services", "rooms.management.commands.load", "nothing imports an adapter"),
+        ),
+        # models below services and selectors
+        (
+            "rooms/models.py",
+            "from .selectors import room_get\n",
+            ("rooms.models", "rooms.selectors", "models import no services, selectors or adapters"),
+        ),
+        # infrastructure knowing an app (what gamebuddies/ws_security.py still does)
+        (
+            "gamebuddies/admin_base.py",
+            "from rooms.models import Game\n",
+            ("gamebuddies.admin_base", "rooms.models", "project infrastructure imports no app"),
+        ),
+        (
+            "gamebuddies/errors.py",
+            "import players.services\n",
+            ("gamebuddies.errors", "players.services", "project infrastructure imports no app"),
+        ),
+    ],
+)
+def test_a_new_edge_against_the_rule_is_reported(tmp_path, name, source, expected):
+    root = project(tmp_path, {**GOOD, name: source})
+    assert edges(root) == [expected]
+
+
+def test_an_adapter_that_writes_rows_itself_is_reported(tmp_path):
+    command = """
+        from rooms.models import Game
+
+        def handle():
+            Game.objects.update_or_create(slug="quiz", defaults={})
+            Game.objects.filter(slug="old").delete()
+            Game.objects.filter(is_active=True).count()
+    """
+    root = project(tmp_path, {**GOOD, "rooms/management/commands/load.py": command})
+    assert direct_writes(root) == [
+        "rooms.management.commands.load:5 update_or_create",
+        "rooms.management.commands.load:6 delete",
+    ]

@@ -10,9 +10,10 @@
 //
 // The socket layer (auth by token, acks, version-ordered snapshots with sync on gaps,
 // heartbeats with dead-socket detection, reconnect with backoff + jitter, then sync) is
-// the lobby's own room-socket.js, imported here so both speak the protocol identically.
+// room-socket.js beside this file, which the lobby imports too, so both speak the protocol
+// identically. This module and what it imports are public: nothing from /static/js/.
 
-import { connectRoom, RoomNetworkError, RoomRequestError } from "../js/room-socket.js";
+import { connectRoom, RoomNetworkError, RoomRequestError } from "./room-socket.js";
 
 export { RoomNetworkError, RoomRequestError };
 
@@ -145,10 +146,9 @@ export class GameBuddies {
       this._resolveReady = resolve;
       this._rejectReady = reject;
     });
-    const socketUrl = new URL(`/ws/rooms/${encodeURIComponent(this.roomCode)}/`, this.platformOrigin);
     this._room = connectRoom({
       code: this.roomCode,
-      url: socketUrl.toString(),
+      origin: this.platformOrigin,
       token: this._token,
       client: "game",
       heartbeatMs: this._heartbeatMs,

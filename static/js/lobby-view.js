@@ -1,19 +1,8 @@
 // DOM rendering for the lobby. Player-supplied text only ever goes through
 // textContent (never innerHTML), so a name like <svg onload=...> stays a name.
 
+import { el, renderRanking } from "../gamebuddies/ui.js";
 import { t } from "./i18n.js";
-
-export function el(tag, { className, text, attrs } = {}, children = []) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  for (const [name, value] of Object.entries(attrs || {})) {
-    if (value === false || value === null || value === undefined) continue;
-    node.setAttribute(name, value === true ? "" : String(value));
-  }
-  for (const child of children) if (child) node.append(child);
-  return node;
-}
 
 // Same colour as the server render (players/avatars.py default_colour) until one is picked.
 export function avatarColour(player) {
@@ -228,21 +217,11 @@ export function startReadiness(state, game) {
 }
 
 // The result a game reported when it ended (room.metadata.lastGameResult): a summary
-// line and a ranking, both optional, both plain text. Returns whether there was one.
+// line and a ranking (its first 20 rows), both optional, both plain text. Returns whether
+// there was one.
 export function renderLastResult(summaryElement, rankingElement, result) {
   const summary = result && typeof result.summary === "string" ? result.summary : "";
-  const ranking = result && Array.isArray(result.ranking) ? result.ranking.slice(0, 20) : [];
   summaryElement.textContent = summary;
-  rankingElement.replaceChildren(
-    ...ranking
-      .filter((row) => row && typeof row === "object")
-      .map((row) =>
-        el("li", { className: "result__row" }, [
-          el("span", { className: "result__rank", text: row.rank ?? "" }),
-          el("span", { className: "result__name", text: row.name ?? "" }),
-          el("span", { className: "result__score", text: row.display ?? row.score ?? "" }),
-        ]),
-      ),
-  );
-  return Boolean(summary || rankingElement.childElementCount);
+  const rows = renderRanking(rankingElement, result ? result.ranking : null, { limit: 20 });
+  return Boolean(summary || rows);
 }

@@ -2,18 +2,18 @@
 // State comes from the page (json_script) and then from the room socket; local changes
 // are optimistic and reconciled with the server's acks and snapshots.
 //
-// Importing this module from elsewhere (e.g. a game page) only gives you the socket API.
+// A module only: lobby-page.js starts it on the lobby page.
 
+import { connectRoom, RoomNetworkError } from "../gamebuddies/room-socket.js";
+import { el, showConnection as showConnectionStatus } from "../gamebuddies/ui.js";
 import { startChat } from "./chat.js";
 import { hostNotice } from "./host-notice.js";
 import { t } from "./i18n.js";
 import { startInvite } from "./invite.js";
 import { createOptimisticStore } from "./optimistic.js";
 import { roomChanges } from "./room-changes.js";
-import { connectRoom, RoomNetworkError } from "./room-socket.js";
 import {
   defaultSettings,
-  el,
   readSettingsInputs,
   renderLastResult,
   renderPlayers,
@@ -22,20 +22,10 @@ import {
   startReadiness,
 } from "./lobby-view.js";
 
-export { createOptimisticStore } from "./optimistic.js";
-export { connectRoom, RoomNetworkError, RoomRequestError } from "./room-socket.js";
-
 const CONFIRM_BROADCAST_MS = 2000;
 const ALERT_MS = 6000;
 const HOST_NOTICE_MS = 20000;
 const ANNOUNCE_SETTLE_MS = 400; // changes this close together are read out as one announcement
-
-const CONNECTION_LABELS = {
-  connected: () => t("Connected"),
-  syncing: () => t("Syncing…"),
-  offline: () => t("Reconnecting…"),
-  ended: () => t("Disconnected"),
-};
 
 // Each end of a seat says what happened and offers one way on (issue 22 #5).
 // `rejoin`: the way on is this room's join page (the seat expired, the room is still there).
@@ -81,7 +71,8 @@ function byId(id) {
   return document.getElementById(id);
 }
 
-function startLobby(data) {
+/** Run the lobby on this page; `data` is the page's lobby-data (rooms/views.py). */
+export function startLobby(data) {
   const myId = data.me.playerId;
   const games = new Map(data.games.map((game) => [game.slug, game]));
   const ui = {
@@ -144,7 +135,6 @@ function startLobby(data) {
 
   const room = connectRoom({
     code: data.code,
-    url: data.urls.socket,
     initialVersion: data.version,
     heartbeatMs: data.heartbeatMs,
     onState(state, update) {
@@ -287,8 +277,7 @@ function startLobby(data) {
   }
 
   function showConnection(status) {
-    ui.connection.className = `conn conn--${status}`;
-    ui.connectionLabel.textContent = CONNECTION_LABELS[status] ? CONNECTION_LABELS[status]() : status;
+    showConnectionStatus(ui.connection, ui.connectionLabel, status, t);
   }
 
   let alertTimer = null;
@@ -513,6 +502,3 @@ function startLobby(data) {
   // For tests and debugging: the live socket and store of this page.
   window.gameBuddiesLobby = { room, store };
 }
-
-const dataElement = document.getElementById("lobby-data");
-if (dataElement) startLobby(JSON.parse(dataElement.textContent));

@@ -95,7 +95,7 @@ def test_any_message_from_the_server_counts_as_a_sign_of_life(visitors):
     player.page.goto(player.base_url + "/")
     player.page.evaluate(
         """async () => {
-            const { connectRoom } = await import('/static/js/room-socket.js');
+            const { connectRoom } = await import('/static/gamebuddies/room-socket.js');
             window.room = connectRoom({ code: 'ABCDEF', token: 'gbs_x', heartbeatMs: 15000, livenessMs: 300 });
         }"""
     )

@@ -199,7 +199,7 @@ def test_a_socket_without_pongs_is_declared_dead_and_replaced(visitors):
     player.page.goto(player.base_url + "/")
     player.page.evaluate(
         """async () => {
-            const { connectRoom } = await import('/static/js/room-socket.js');
+            const { connectRoom } = await import('/static/gamebuddies/room-socket.js');
             window.statuses = [];
             window.room = connectRoom({ code: 'ABCDEF', token: 'gbs_x', heartbeatMs: 200,
                                         onStatus: (s) => window.statuses.push(s) });

@@ -2,13 +2,14 @@
 // Questions come from the game's server without their answers; each answer is checked
 // there, one at a time. Progress goes through the browser SDK so the scoreboard is live.
 
+import { formatNumber } from "../gamebuddies/ui.js";
 import { $, config, createShell, GameOverError } from "./shell.js";
 
 const FEEDBACK_MS = 1800;
 const LETTERS = ["A", "B", "C", "D"];
 
 function points(value) {
-  return `${Number(value || 0).toLocaleString("en-US").replace(/,/g, "\u2009")} pts`;
+  return `${formatNumber(value || 0)} pts`;
 }
 
 function describePlayer(player, progress) {

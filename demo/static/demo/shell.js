@@ -9,35 +9,24 @@
 // once the room socket is back, so the others' scoreboards catch up.
 
 import { GameBuddies, LaunchError } from "../gamebuddies/sdk.js";
+import { backoffDelay, el, formatNumber, RefusalError, renderRanking, showConnection } from "../gamebuddies/ui.js";
 
 export const config = JSON.parse(document.getElementById("game-config").textContent);
 export const $ = (id) => document.getElementById(id);
 
-const CONNECTION_LABELS = {
-  connected: "Connected",
-  syncing: "Syncing…",
-  offline: "Reconnecting…",
-  ended: "Disconnected",
-};
 const RETURN_DELAY_MS = 4000;
 const RECHECK_MS = 5000;
+const RETRY_BASE_MS = 400;
 const RETRY_MAX_MS = 4000;
 
 export function formatMs(ms) {
-  return `${Math.round(ms).toLocaleString("en-US").replace(/,/g, "\u2009")} ms`;
+  return `${formatNumber(Math.round(ms))} ms`;
 }
 
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  return node;
-}
-
-export class ServerError extends Error {
+/** The game's server refused a request, or could not answer it (`status` is the HTTP status). */
+export class ServerError extends RefusalError {
   constructor(body, status) {
-    super((body && body.error) || `HTTP ${status}`);
-    this.code = (body && body.code) || "HTTP_ERROR";
+    super(body, { message: `HTTP ${status}`, code: "HTTP_ERROR" });
     this.status = status;
   }
 
@@ -143,8 +132,7 @@ export function createShell({ describePlayer }) {
             throw error;
           }
           showNetProblem(true);
-          const backoff = Math.min(RETRY_MAX_MS, 400 * 2 ** attempt);
-          await pause(backoff / 2 + Math.random() * (backoff / 2));
+          await pause(backoffDelay(attempt, { baseMs: RETRY_BASE_MS, maxMs: RETRY_MAX_MS }));
         }
       }
     },
@@ -169,12 +157,12 @@ export function createShell({ describePlayer }) {
         const progress = shell.progressOf(player);
         const inGame = player.isConnected && player.currentLocation === "game";
         const line = describePlayer(player, progress);
-        const item = el("li", "score-line");
+        const item = el("li", { className: "score-line" });
         if (player.id === gb.playerId) item.classList.add("score-line--me");
         if (line.done) item.classList.add("score-line--done");
         if (!inGame && !line.done) item.classList.add("score-line--away");
-        const name = el("span", "score-line__name", player.name);
-        if (player.id === gb.playerId) name.append(el("span", "score-line__you", "you"));
+        const name = el("span", { className: "score-line__name", text: player.name });
+        if (player.id === gb.playerId) name.append(el("span", { className: "score-line__you", text: "you" }));
         // Offline players stay on the board, marked, with where they were; they may come back.
         const label = line.done
           ? line.label
@@ -184,7 +172,11 @@ export function createShell({ describePlayer }) {
               ? "Left the game"
               : line.label;
         if (!player.isConnected && !line.done) item.classList.add("score-line--offline");
-        item.append(name, el("span", "score-line__label", label), el("span", "score-line__score", line.score || ""));
+        item.append(
+          name,
+          el("span", { className: "score-line__label", text: label }),
+          el("span", { className: "score-line__score", text: line.score || "" }),
+        );
         return item;
       }),
     );
@@ -223,17 +215,7 @@ export function createShell({ describePlayer }) {
     showNetProblem(false);
     wakeRetries();
     $("final-summary").textContent = result?.summary || "The game has ended.";
-    const rows = (result?.ranking || []).map((row) => {
-      const item = el("li", `rank rank--${Math.min(row.rank, 4)}`);
-      item.append(
-        el("span", "rank__place", row.rank),
-        el("span", "rank__name", row.name),
-        el("span", "rank__score", row.display || ""),
-      );
-      if (row.playerId === gb.playerId) item.classList.add("rank--me");
-      return item;
-    });
-    $("final-ranking").replaceChildren(...rows);
+    renderRanking($("final-ranking"), result?.ranking, { meId: gb.playerId });
     $("final").hidden = false;
     $("final-title").focus();
     // Read once by screen readers (with the dialog); the visible countdown is not announced.
@@ -248,8 +230,7 @@ export function createShell({ describePlayer }) {
   }
 
   gb.on("connection", (status) => {
-    $("connection").className = `conn conn--${status}`;
-    $("connection-label").textContent = CONNECTION_LABELS[status] || status;
+    showConnection($("connection"), $("connection-label"), status);
     if (status === "offline") wasOffline = true;
     if (status === "connected") {
       wakeRetries(); // the network is back: retry now rather than at the end of a backoff

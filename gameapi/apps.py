@@ -8,13 +8,11 @@ class GameApiConfig(AppConfig):
 
     def ready(self):
         # Room changes write their webhook deliveries in the same transaction (outbox).
-        from rooms.services.changes import ROOM_CHANGE_HOOK_PROBES, ROOM_CHANGE_HOOKS
+        from rooms.services.changes import register_in_transaction_hook
 
         from .webhooks.outbox import record_room_change, room_has_endpoints
 
-        if record_room_change not in ROOM_CHANGE_HOOKS:
-            ROOM_CHANGE_HOOKS.append(record_room_change)
-            ROOM_CHANGE_HOOK_PROBES.append(room_has_endpoints)
+        register_in_transaction_hook(record_room_change, probe=room_has_endpoints)
 
         # A saved key must not be served from the authentication cache in its old form: its
         # copies are forgotten at once and again after commit (a request reading the row

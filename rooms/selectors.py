@@ -36,17 +36,23 @@ def is_well_formed_room_code(code: str) -> bool:
     return len(code) == ROOM_CODE_LENGTH and all(ch in ROOM_CODE_ALPHABET for ch in code)
 
 
-def room_get_live(*, code: str) -> Room:
-    """The live room with this code; closed rooms say so plainly."""
+def live_room_with_code(rooms: QuerySet[Room], code: str) -> Room:
+    """The live room with this code, read through `rooms` (plain, or `select_for_update()` for
+    rooms/locks.py); a code whose room has closed says so plainly, any other is not found."""
     code = normalize_room_code(code)
     if not is_well_formed_room_code(code):
         raise RoomNotFoundError()
-    room = Room.objects.filter(room_code=code, status__in=LIVE_ROOM_STATUSES).first()
+    room = rooms.filter(room_code=code, status__in=LIVE_ROOM_STATUSES).first()
     if room is not None:
         return room
     if Room.objects.filter(room_code=code).exists():
         raise RoomClosedError()
     raise RoomNotFoundError()
+
+
+def room_get_live(*, code: str) -> Room:
+    """The live room with this code; closed rooms say so plainly."""
+    return live_room_with_code(Room.objects.all(), code)
 
 
 def room_get(*, room_id: uuid.UUID) -> Room:

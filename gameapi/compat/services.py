@@ -31,10 +31,11 @@ from players.names import clean_display_name
 from players.selectors import session_get_active
 from players.services import IssuedSession, session_issue
 from rooms import services as room_services
+from rooms.locks import lock_room, members_of_locked_room
 from rooms.models import Location, MemberRole, PlayerStatus, Room, RoomMember, RoomStatus
 from rooms.permissions import authorize_room, require_self
 from rooms.selectors import member_get, normalize_room_code, room_get_live
-from rooms.services.changes import commit_room_change, lock_members, lock_room
+from rooms.services.changes import commit_room_change
 
 from . import words
 from .errors import RoomNotAvailableError, WrongGameTypeError
@@ -298,7 +299,7 @@ def room_sync(*, room_code: str, actor: Actor) -> tuple[int, int]:
     """Send the authoritative snapshot to every client again, as a versioned change: (version, players)."""
     locked = lock_room(room_code)
     authorize_room(actor, locked)
-    members = lock_members(locked)
+    members = members_of_locked_room(locked)
     change = commit_room_change(room=locked, event="room_synced", actor=actor, changes={"reason": "sync requested"})
     return change.version, len(members)
 
@@ -320,7 +321,7 @@ def game_room_abandon(*, room_code: str, actor: Actor, reason: str) -> AbandonOu
         ended = _ended_room(room_code, actor)
         return AbandonOutcome(status=ended.status, abandoned=False)
     authorize_room(actor, locked)
-    members = lock_members(locked)
+    members = members_of_locked_room(locked)
     if any(m.current_location == Location.LOBBY for m in members.values()):
         room_services.game_end(room=locked, actor=actor, result={"abandoned": reason}, return_players=True)
         return AbandonOutcome(status=Room.objects.get(pk=locked.pk).status, abandoned=False)
@@ -349,7 +350,7 @@ def session_recover(*, token) -> Recovered:
     # Re-read under the lock: two recoveries of one token must not both succeed.
     if not PlayerSession.objects.filter(pk=session.pk, status=SessionStatus.ACTIVE).exists():
         raise InvalidSessionError()
-    member = lock_members(locked).get(session.player_id)
+    member = members_of_locked_room(locked).get(session.player_id)
     if member is None:
         raise InvalidSessionError()
     return Recovered(issued=session_issue(player=session.player, room=locked), member=member, room=locked)
@@ -422,7 +423,7 @@ def _seat_by_name(room: Room, name: str):
         return None
     locked = lock_room(room)
     member = next(
-        (m for m in lock_members(locked).values() if m.player.display_name.casefold() == wanted),
+        (m for m in members_of_locked_room(locked).values() if m.player.display_name.casefold() == wanted),
         None,
     )
     if member is None or member.current_location == Location.LOBBY:

@@ -4,7 +4,8 @@ Each service is a keyword-only function that takes the room lock, checks who is
 asking (an Actor), writes, and finishes with one versioned, broadcast change.
 """
 
-from .changes import RoomChange, commit_room_change, lock_room
+from ..locks import lock_room
+from .changes import RoomChange, commit_room_change
 from .gameplay import GameEndResult, game_end, game_play_again, game_select, game_start, game_state_save
 from .lifecycle import SeatResult, room_abandon, room_close, room_create
 from .membership import (

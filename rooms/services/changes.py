@@ -1,16 +1,12 @@
-"""The shape every room change takes: lock the room, write, then commit_room_change.
+"""The shape every room change takes: lock the room (rooms/locks.py), write, then commit_room_change.
 
-Lock contract: `lock_room` takes the room row lock (PostgreSQL `SELECT ... FOR UPDATE`;
-on SQLite every transaction is BEGIN IMMEDIATE, which serialises writers). It is taken
-before any member row is read or written, so two changes to one room never interleave
-and never deadlock. `commit_room_change` then issues the one UPDATE of the room row
-that the version trigger turns into exactly one version bump, records the RoomEvent,
-builds the snapshot under the lock and schedules its broadcast for after commit.
+`commit_room_change` issues the one UPDATE of the room row that the version trigger turns
+into exactly one version bump, records the RoomEvent, runs the other apps' in-transaction
+hooks, builds the snapshot under the lock and schedules its broadcast for after commit.
 """
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -18,43 +14,11 @@ from django.utils import timezone
 
 from gamebuddies import metrics
 from gamebuddies.actors import Actor
-from gamebuddies.errors import RoomClosedError, RoomNotFoundError
 
 from ..broadcast import BroadcastTicket, broadcaster
-from ..models import LIVE_ROOM_STATUSES, Room, RoomEvent, RoomMember
-from ..selectors import is_well_formed_room_code, normalize_room_code, room_members
+from ..models import Room, RoomEvent, RoomMember
+from ..selectors import room_members
 from ..snapshot import room_state_update, to_json
-
-RoomRef = Room | uuid.UUID | str
-
-
-def lock_room(ref: RoomRef, *, allow_closed: bool = False) -> Room:
-    """Lock and return a live room by instance, id or code. Must run inside atomic()."""
-    assert transaction.get_connection().in_atomic_block, "lock_room needs a transaction"
-    queryset = Room.objects.select_for_update()
-    if isinstance(ref, Room):
-        room = queryset.filter(pk=ref.pk).first()
-    elif isinstance(ref, uuid.UUID):
-        room = queryset.filter(pk=ref).first()
-    else:
-        code = normalize_room_code(ref)
-        if not is_well_formed_room_code(code):
-            raise RoomNotFoundError()
-        room = queryset.filter(room_code=code, status__in=LIVE_ROOM_STATUSES).first()
-        if room is None:
-            if Room.objects.filter(room_code=code).exists():
-                raise RoomClosedError()
-            raise RoomNotFoundError()
-    if room is None:
-        raise RoomNotFoundError()
-    if not allow_closed and room.status not in LIVE_ROOM_STATUSES:
-        raise RoomClosedError()
-    return room
-
-
-def lock_members(room: Room) -> dict[uuid.UUID, RoomMember]:
-    """All members of a locked room, keyed by player id (one query)."""
-    return {m.player_id: m for m in room_members(room=room)}
 
 
 @dataclass
@@ -117,7 +81,7 @@ def commit_room_change(
         payload_json=to_json(payload),
         extra=_consumer_hints(event, changes),
     )
-    _after_commit_hooks(room=room, event=event, changes=changes, payload=payload)
+    _run_in_transaction_hooks(room=room, event=event, changes=changes, payload=payload)
     transaction.on_commit(lambda: metrics.room_changes.labels(event).inc())
     return RoomChange(
         room=room, members=members, event=event, ticket=ticket, state=payload["state"], event_id=event_row.pk
@@ -133,23 +97,30 @@ def _consumer_hints(event: str, changes: dict) -> dict:
     return {}
 
 
-def _after_commit_hooks(*, room: Room, event: str, changes: dict, payload: dict) -> None:
-    """Other apps (webhooks) record their side of the change in the same transaction."""
-    for hook in ROOM_CHANGE_HOOKS:
-        hook(room=room, event=event, changes=changes, payload=payload)
-
-
-# Filled by apps that react to room changes (the webhook outbox, in GameApiConfig.ready).
-# They run inside the change's transaction, so what they write commits or rolls back with it.
-ROOM_CHANGE_HOOKS: list = []
+# Other apps' writes that belong to every room change (the webhook outbox), registered by
+# GameApiConfig.ready through `register_in_transaction_hook`. They run inside the change's
+# transaction, before it commits, so what they write commits or rolls back with the change.
+IN_TRANSACTION_HOOKS: list = []
 # For each hook, an async probe `(room) -> bool`: would the hook write anything for a change
 # to this room? Paths that write without the ORM (fast_status) ask first and hand rooms
 # with side effects to the ORM path. Probes must not block the event loop.
-ROOM_CHANGE_HOOK_PROBES: list = []
+IN_TRANSACTION_HOOK_PROBES: list = []
+
+
+def register_in_transaction_hook(hook, *, probe) -> None:
+    """Add a hook (once, however often an app's ready() runs) and its probe."""
+    if hook not in IN_TRANSACTION_HOOKS:
+        IN_TRANSACTION_HOOKS.append(hook)
+        IN_TRANSACTION_HOOK_PROBES.append(probe)
+
+
+def _run_in_transaction_hooks(*, room: Room, event: str, changes: dict, payload: dict) -> None:
+    for hook in IN_TRANSACTION_HOOKS:
+        hook(room=room, event=event, changes=changes, payload=payload)
 
 
 async def room_change_has_side_effects(room: Room) -> bool:
-    for probe in ROOM_CHANGE_HOOK_PROBES:
+    for probe in IN_TRANSACTION_HOOK_PROBES:
         if await probe(room):
             return True
     return False

@@ -25,9 +25,9 @@ from gamebuddies.limits import CHAT_MESSAGE_BURST, CHAT_MESSAGE_MAX_CHARS, CHAT_
 from gamebuddies.ratelimits import TokenBuckets, hit
 
 from ..chat_selectors import CHAT_MESSAGES_KEPT, chat_is_muted, chat_message_fields, chat_spectators_allowed
+from ..locks import RoomRef, lock_room
 from ..models import ChatAction, ChatMessage, ChatModeration, RoomMember
 from ..permissions import authorize_room, require_chat_sender, require_host
-from .changes import RoomRef, lock_room
 
 
 class ChatMutedError(ForbiddenError):

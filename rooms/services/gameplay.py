@@ -26,6 +26,7 @@ from players.models import PlayerStatusHistory
 from players.services import status_history_record_many
 
 from ..game_settings import validate_game_settings
+from ..locks import RoomRef, lock_room, members_of_locked_room
 from ..models import Game, GameState, Location, MemberRole, PlayerStatus, RoomMember, RoomStatus
 from ..permissions import (
     acting_member,
@@ -35,7 +36,7 @@ from ..permissions import (
     require_integration,
     require_staff_permission,
 )
-from .changes import RoomChange, RoomRef, commit_room_change, lock_members, lock_room
+from .changes import RoomChange, commit_room_change
 from .membership import ensure_room_in
 
 
@@ -52,7 +53,7 @@ def _active_game(slug) -> Game:
 def game_select(*, room: RoomRef, game_slug: str, settings: dict | None, actor: Actor) -> RoomChange:
     locked = lock_room(room)
     authorize_room(actor, locked)
-    require_host(actor, acting_member(actor, lock_members(locked)))
+    require_host(actor, acting_member(actor, members_of_locked_room(locked)))
     ensure_room_in(locked, RoomStatus.LOBBY)
     game = _active_game(game_slug)
     cleaned = validate_game_settings(game, settings)
@@ -80,7 +81,7 @@ def game_start(*, room: RoomRef, actor: Actor, settings: dict | None = None) -> 
     """
     locked = lock_room(room)
     authorize_room(actor, locked)
-    members = lock_members(locked)
+    members = members_of_locked_room(locked)
     require_host_or_game_server(actor, acting_member(actor, members))
     ensure_room_in(locked, RoomStatus.LOBBY)
     if not locked.current_game_id:
@@ -99,7 +100,7 @@ def game_play_again(*, room: RoomRef, actor: Actor) -> RoomChange:
     """
     locked = lock_room(room)
     authorize_room(actor, locked)
-    members = lock_members(locked)
+    members = members_of_locked_room(locked)
     require_host(actor, acting_member(actor, members))
     ensure_room_in(locked, RoomStatus.LOBBY)
     last = (locked.metadata or {}).get("lastGame")
@@ -195,7 +196,7 @@ def game_end(*, room: RoomRef, actor: Actor, result: dict | None = None, return_
     locked = lock_room(room)
     authorize_room(actor, locked)
     if actor.kind == ActorKind.PLAYER:
-        require_host(actor, acting_member(actor, lock_members(locked)))
+        require_host(actor, acting_member(actor, members_of_locked_room(locked)))
     # Everyone whose location is the game goes back, whatever put them there.
     returning = list(
         RoomMember.objects.filter(room_id=locked.pk, current_location=Location.GAME).values_list(

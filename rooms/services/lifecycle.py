@@ -16,6 +16,7 @@ from players.models import Player
 from players.services import IssuedSession, player_create, session_issue, sessions_revoke_room
 
 from ..game_settings import validate_game_settings
+from ..locks import RoomRef, lock_room
 from ..models import (
     ROOM_CODE_ALPHABET,
     ROOM_CODE_LENGTH,
@@ -28,7 +29,7 @@ from ..models import (
     RoomStatus,
 )
 from ..permissions import require_staff_permission
-from .changes import RoomChange, RoomRef, commit_room_change, lock_room
+from .changes import RoomChange, commit_room_change
 
 MAX_PLAYERS_LIMIT = MAX_PLAYERS_PER_ROOM  # the old name, still imported by the Game API's input modules
 _CODE_ATTEMPTS = 20

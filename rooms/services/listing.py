@@ -12,8 +12,9 @@ from django.utils.translation import gettext as _
 from gamebuddies.actors import Actor
 from gamebuddies.errors import ValidationError
 
+from ..locks import RoomRef, lock_room, members_of_locked_room
 from ..permissions import acting_member, authorize_room, require_host
-from .changes import RoomChange, RoomRef, commit_room_change, lock_members, lock_room
+from .changes import RoomChange, commit_room_change
 
 
 @transaction.atomic
@@ -22,7 +23,7 @@ def room_set_public(*, room: RoomRef, actor: Actor, public) -> RoomChange:
         raise ValidationError(_("public must be true or false"), field="public")
     locked = lock_room(room)
     authorize_room(actor, locked)
-    require_host(actor, acting_member(actor, lock_members(locked)))
+    require_host(actor, acting_member(actor, members_of_locked_room(locked)))
     return commit_room_change(
         room=locked,
         event="room_visibility_changed",

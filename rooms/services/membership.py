@@ -16,6 +16,7 @@ from players.blocks import kick_block_record, kick_blocks_lift
 from players.names import clean_display_name, ensure_name_free
 from players.services import player_create, player_profile_update, session_issue, session_revoke_all
 
+from ..locks import RoomRef, lock_room, members_of_locked_room
 from ..models import Location, MemberRole, PlayerStatus, Room, RoomMember, RoomStatus
 from ..permissions import (
     acting_member,
@@ -26,7 +27,7 @@ from ..permissions import (
     require_self,
     require_staff_permission,
 )
-from .changes import RoomChange, RoomRef, commit_room_change, lock_members, lock_room
+from .changes import RoomChange, commit_room_change
 from .lifecycle import SeatResult
 
 UNSET = object()  # member_set_profile: "not sent", unlike None ("no avatar")
@@ -67,7 +68,7 @@ def room_join(
         raise ValidationError("role must be player or spectator", field="role")
     locked = lock_room(room)
     authorize_room(actor, locked, visitors_allowed=True)
-    members = lock_members(locked)
+    members = members_of_locked_room(locked)
     participants = sum(1 for m in members.values() if m.role != MemberRole.SPECTATOR)
     if role == MemberRole.PLAYER and participants >= locked.max_players:
         raise RoomFullError()
@@ -132,7 +133,7 @@ def _lock_own_seat(room: RoomRef, actor: Actor, player_id):
     locked = lock_room(room)
     authorize_room(actor, locked)
     require_self(actor, player_id)
-    members = lock_members(locked)
+    members = members_of_locked_room(locked)
     target = members.get(player_id)
     if target is None:
         raise PlayerNotFoundError()
@@ -157,7 +158,7 @@ def _host_acts_on(room: RoomRef, actor: Actor, target_player_id):
     """Lock the room for a host action on another seat: (room, members, acting seat, target seat)."""
     locked = lock_room(room)
     authorize_room(actor, locked)
-    members = lock_members(locked)
+    members = members_of_locked_room(locked)
     me = acting_member(actor, members)
     if actor.kind not in (ActorKind.STAFF, ActorKind.SYSTEM):
         require_host(actor, me)
@@ -192,7 +193,7 @@ def member_unblock(*, room: RoomRef, player_id, actor: Actor) -> int:
     require_staff_permission(actor, "rooms.kick_member")
     locked = lock_room(room)
     authorize_room(actor, locked)
-    me = acting_member(actor, lock_members(locked))
+    me = acting_member(actor, members_of_locked_room(locked))
     if actor.kind not in (ActorKind.STAFF, ActorKind.SYSTEM):
         require_host(actor, me)
     return kick_blocks_lift(player_id=player_id, room=locked)
@@ -270,7 +271,7 @@ def member_connect(
     """A socket opened for this seat: connected, back in the lobby (or the game)."""
     locked = lock_room(room)
     authorize_room(actor, locked)
-    members = lock_members(locked)
+    members = members_of_locked_room(locked)
     target = members.get(player_id)
     if target is None:
         raise PlayerNotFoundError()
@@ -309,7 +310,7 @@ def member_disconnect(*, room: RoomRef, player_id, channel_name: str, actor: Act
     locked = lock_room(room, allow_closed=True)
     authorize_room(actor, locked)
     require_self(actor, player_id)
-    members = lock_members(locked)
+    members = members_of_locked_room(locked)
     target = members.get(player_id)
     if target is None or target.socket_id != channel_name or target.current_location != Location.LOBBY:
         return None
@@ -342,7 +343,7 @@ def host_migrate_if_needed(*, room: RoomRef, actor: Actor, now=None) -> RoomChan
     require_platform(actor)
     now = now or timezone.now()
     locked = lock_room(room)
-    members = lock_members(locked)
+    members = members_of_locked_room(locked)
     host = next((m for m in members.values() if m.role == MemberRole.HOST), None)
     if host is not None:
         if host.is_connected or host.disconnected_at is None:

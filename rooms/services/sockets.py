@@ -23,8 +23,8 @@ from django.db import transaction
 
 from gamebuddies.actors import Actor
 
+from ..locks import lock_room
 from ..models import Location, PlayerStatus, RoomMember, RoomStatus
-from .changes import lock_room
 from .membership import member_connect, member_disconnect
 
 logger = logging.getLogger(__name__)

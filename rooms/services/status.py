@@ -27,11 +27,12 @@ from gamebuddies.validation import ensure_storable_json
 from players.models import PlayerStatusHistory
 from players.services import status_history_record, status_history_record_many
 
+from ..locks import RoomRef, lock_room, members_of_locked_room
 from ..models import Location, PlayerStatus, Room, RoomEvent, RoomMember, RoomStatus
 from ..permissions import authorize_room, require_integration, require_participant, require_self
 from ..selectors import member_get
 from ..snapshot import room_state
-from .changes import RoomChange, RoomRef, commit_room_change, lock_members, lock_room
+from .changes import RoomChange, commit_room_change
 
 logger = logging.getLogger(__name__)
 
@@ -253,7 +254,7 @@ def update_player_status(
     retries = 0
     for attempt in range(_CONDITIONAL_UPDATE_ATTEMPTS):
         # One query for every seat: the member to change and, later, the snapshot.
-        members = lock_members(locked)
+        members = members_of_locked_room(locked)
         plan = plan_status_change(
             room=locked,
             members=members,
@@ -315,7 +316,7 @@ def bulk_update_status(*, room: RoomRef, rows: list[BulkRow], actor: Actor, reas
     locked = lock_room(room)
     authorize_room(actor, locked)
     require_integration(actor)
-    members = lock_members(locked)
+    members = members_of_locked_room(locked)
     seen: set = set()
     updated: list[RoomMember] = []
     history: list[PlayerStatusHistory] = []

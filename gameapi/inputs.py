@@ -5,11 +5,10 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from gamebuddies.errors import ValidationError
+from gamebuddies.limits import MAX_BULK_PLAYERS, MAX_GAME_RESULT_BYTES, MAX_METADATA_BYTES, MAX_PLAYERS_PER_ROOM
 from players.avatars import AVATAR_COLOURS, AVATARS
 from players.names import MAX_NAME_LENGTH, clean_display_name
 from rooms.models import Location, MemberRole, PlayerStatus
-from rooms.services.lifecycle import MAX_PLAYERS_LIMIT
-from rooms.services.status import MAX_BULK_PLAYERS, MAX_METADATA_BYTES
 
 from .fields import (
     JsonDocumentField,
@@ -43,7 +42,7 @@ class DisplayNameField(StrictCharField):
 class RoomCreate(serializers.Serializer):
     hostName = DisplayNameField()  # noqa: N815
     game = StrictCharField(required=False, max_length=50, help_text="Slug of a catalog game")
-    maxPlayers = StrictIntegerField(required=False, min_value=1, max_value=MAX_PLAYERS_LIMIT)  # noqa: N815
+    maxPlayers = StrictIntegerField(required=False, min_value=1, max_value=MAX_PLAYERS_PER_ROOM)  # noqa: N815
     settings = JsonObjectField(required=False, help_text="The game's settings, checked against its catalog schema")
     avatar = StrictChoiceField(choices=list(AVATARS), required=False, help_text="The host's avatar")
     avatarColour = StrictIntegerField(required=False, min_value=0, max_value=AVATAR_COLOURS - 1)  # noqa: N815
@@ -103,7 +102,7 @@ class GameStart(serializers.Serializer):
 
 
 class GameEnd(serializers.Serializer):
-    gameResult = JsonObjectField(required=False, max_bytes=16 * 1024)  # noqa: N815
+    gameResult = JsonObjectField(required=False, max_bytes=MAX_GAME_RESULT_BYTES)  # noqa: N815
     returnPlayers = StrictBooleanField(required=False, default=True)  # noqa: N815
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from gamebuddies.limits import MAX_BULK_PLAYERS, MAX_GAME_RESULT_BYTES, MAX_METADATA_BYTES
 from players.names import MAX_NAME_LENGTH
-from rooms.services.status import MAX_BULK_PLAYERS, MAX_METADATA_BYTES
 
 from ..fields import JsonDocumentField, JsonObjectField, StrictBooleanField, StrictCharField
 
@@ -62,7 +62,7 @@ class BulkReport(serializers.Serializer):
 
 
 class GameEnd(serializers.Serializer):
-    gameResult = JsonObjectField(required=False, allow_null=True, max_bytes=16 * 1024)  # noqa: N815
+    gameResult = JsonObjectField(required=False, allow_null=True, max_bytes=MAX_GAME_RESULT_BYTES)  # noqa: N815
     returnPlayers = StrictBooleanField(required=False, default=True)  # noqa: N815
 
 

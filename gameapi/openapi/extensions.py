@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from drf_spectacular.extensions import OpenApiSerializerExtension, OpenApiSerializerFieldExtension
 
-from rooms.services.status import ALLOWED_LOCATIONS, MAX_BULK_PLAYERS
+from gamebuddies.limits import MAX_BULK_PLAYERS
+from rooms.services.status import ALLOWED_LOCATIONS
 
 DISPLAY_NAME_FORMAT = "display-name"
 

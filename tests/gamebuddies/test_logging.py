@@ -31,8 +31,8 @@ from gamebuddies.logging import (
 )
 from tests.factories import make_room
 from tests.gameapi.conftest import ApiClient, make_key
+from tests.gameapi.webhooks.receiver import Receiver
 from tests.live import running_server
-from tests.webhooks.receiver import Receiver
 
 FAKE_TOKEN = "gbs_" + "T0kenThatMustNeverBeLogged" * 2
 

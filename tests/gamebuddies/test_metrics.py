@@ -124,7 +124,7 @@ def test_webhook_attempts_count_by_outcome(settings):
     from gameapi.services import api_key_create
     from gameapi.webhooks.outbox import invalidate_endpoint_cache
     from gameapi.webhooks.services import webhook_endpoint_create
-    from tests.webhooks.receiver import Receiver
+    from tests.gameapi.webhooks.receiver import Receiver
 
     settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
     delivered, retrying = (value("gamebuddies_webhook_deliveries_total", outcome=o) for o in ("delivered", "retrying"))

@@ -15,7 +15,7 @@ from players.selectors import session_get_active
 from rooms import services
 from rooms.models import Room
 from tests.gameapi.conftest import ApiClient, make_key
-from tests.webhooks.receiver import Receiver
+from tests.gameapi.webhooks.receiver import Receiver
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,8 @@ from gameapi.webhooks.services import webhook_endpoint_create
 from gameapi.webhooks.signing import verify_signature
 from rooms import services
 from tests.factories import SYSTEM, make_room, player_actor
-from tests.webhooks.receiver import Receiver
+from tests.gameapi.webhooks.deliveries import make_due
+from tests.gameapi.webhooks.receiver import Receiver
 
 
 @pytest.fixture
@@ -25,12 +26,6 @@ def receiver(settings):
     settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True  # the receiver lives on loopback
     with Receiver() as running:
         yield running
-
-
-def make_due(delivery):
-    """Skip the waiting: the delivery's retry and its endpoint's backoff are both over now."""
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
-    WebhookEndpoint.objects.filter(pk=delivery.endpoint_id).update(backoff_until=None)
 
 
 def _subscribe(url, *, game=None, event_types=None):

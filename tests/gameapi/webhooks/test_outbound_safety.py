@@ -8,7 +8,7 @@ import pytest
 
 from gameapi.webhooks import outbound
 from gameapi.webhooks.outbound import UnsafeTargetError, post_json, safe_addresses
-from tests.webhooks.receiver import Receiver
+from tests.gameapi.webhooks.receiver import Receiver
 
 
 def _no_connection(request):

@@ -18,8 +18,8 @@ from gameapi.webhooks.services import webhook_endpoint_create, webhook_endpoint_
 from gamebuddies.errors import ValidationError
 from rooms import services
 from tests.factories import SYSTEM, make_room
-from tests.webhooks.receiver import Receiver
-from tests.webhooks.test_delivery import make_due
+from tests.gameapi.webhooks.deliveries import make_due
+from tests.gameapi.webhooks.receiver import Receiver
 
 pytestmark = pytest.mark.django_db
 

@@ -20,8 +20,8 @@ from gameapi.webhooks.senders import sender_pool
 from gameapi.webhooks.services import webhook_endpoint_create
 from rooms.models import Game
 from tests.factories import make_room
-from tests.webhooks.receiver import Receiver
-from tests.webhooks.test_delivery import make_due
+from tests.gameapi.webhooks.deliveries import make_due
+from tests.gameapi.webhooks.receiver import Receiver
 
 
 @pytest.fixture

@@ -146,8 +146,11 @@ class Room(models.Model):
         ]
         indexes = [
             # The retention sweep finds ended rooms past their retention by this (rooms/services/retention.py).
+            # On created_at, never updated_at: no index may cover a column every change of a room writes
+            # (last_activity, updated_at, version), or no room UPDATE could be HOT and each status
+            # update would add an entry to every index of the table (tests/rooms/test_hot_updates.py).
             models.Index(
-                fields=["updated_at"], condition=Q(status__in=["finished", "abandoned"]), name="idx_rooms_ended_updated"
+                fields=["created_at"], condition=Q(status__in=["finished", "abandoned"]), name="idx_rooms_ended_created"
             ),
             # The public room browser reads public lobbies newest first (rooms/room_list.py).
             models.Index(
@@ -168,8 +171,11 @@ class Room(models.Model):
 
 
 class RoomMember(models.Model):
-    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="members")
-    player = models.ForeignKey("players.Player", on_delete=models.CASCADE, related_name="memberships")
+    # No index of their own: room_members_one_seat_per_player (room, player) and
+    # idx_room_members_room_conn lead with room, idx_room_members_user_loc with player; each
+    # redundant index was one more entry written by every non-HOT member update.
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="members", db_index=False)
+    player = models.ForeignKey("players.Player", on_delete=models.CASCADE, related_name="memberships", db_index=False)
     role = models.CharField(max_length=16, choices=MemberRole.choices, default=MemberRole.PLAYER)
     status = models.CharField(max_length=16, choices=PlayerStatus.choices, default=PlayerStatus.CONNECTED)
     is_connected = models.BooleanField(default=True)
@@ -213,7 +219,8 @@ class RoomMember(models.Model):
 
 
 class RoomEvent(models.Model):
-    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="events")
+    # Indexed by idx_room_events_room_version, which leads with room.
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="events", db_index=False)
     player = models.ForeignKey("players.Player", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     event_type = models.CharField(max_length=50)
     event_data = models.JSONField(default=dict, blank=True)

@@ -16,7 +16,9 @@ LONG_AGO = timedelta(days=45)
 
 def ended_rooms(count: int, *, status=RoomStatus.FINISHED, age=LONG_AGO, players: int = 2) -> list:
     ids = [make_room(players=players)[0].pk for _ in range(count)]
-    Room.objects.filter(pk__in=ids).update(status=status, updated_at=timezone.now() - age)
+    ended_at = timezone.now() - age
+    # Created an evening before it ended, as real rooms are (created_at never follows updated_at).
+    Room.objects.filter(pk__in=ids).update(status=status, created_at=ended_at - timedelta(hours=3), updated_at=ended_at)
     return ids
 
 

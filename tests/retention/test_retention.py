@@ -46,6 +46,14 @@ def test_recent_ended_rooms_and_old_live_rooms_stay():
     assert Room.objects.filter(pk__in=[*recent, live.pk]).count() == 2
 
 
+def test_a_room_created_before_the_cutoff_that_ended_after_it_stays():
+    # The sweep narrows by created_at (its index) but decides by when the room ended.
+    long_lived = ended_rooms(1, age=timedelta(days=2))[0]
+    Room.objects.filter(pk=long_lived).update(created_at=timezone.now() - timedelta(days=60))
+    assert prune_rooms() == 0
+    assert Room.objects.filter(pk=long_lived).exists()
+
+
 def test_a_player_still_seated_in_another_room_is_kept():
     old_room = ended_rooms(1, players=1)[0]
     player = RoomMember.objects.get(room_id=old_room).player

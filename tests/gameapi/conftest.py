@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from django.test import Client
 
 from gameapi import request_log
-from gameapi.models import ALL_SCOPES
-from gameapi.services import api_key_create
 
-API = "/api/v2"
+# Tests outside tests/gameapi/ still import these names from here; new code imports tests.gameapi.client.
+from .client import API, ApiClient, assert_envelope, make_key  # noqa: F401
 
 
 @pytest.fixture(autouse=True)
@@ -23,61 +19,7 @@ def _request_log_flushed_by_tests(settings):
     request_log.buffer.discard()
 
 
-class ApiClient:
-    """Django's test client with the key header, JSON bodies and the envelope at hand."""
-
-    def __init__(self, raw_key: str | None = None, *, ip: str = "203.0.113.7"):
-        self.raw_key = raw_key
-        self.client = Client(REMOTE_ADDR=ip)
-
-    def _headers(self, headers: dict | None, key: str | None) -> dict:
-        merged = {}
-        key = self.raw_key if key is None else key
-        if key:
-            merged["X-API-Key"] = key
-        merged.update(headers or {})
-        return merged
-
-    def get(self, path: str, *, headers: dict | None = None, key: str | None = None, **query):
-        return self.client.get(API + path, query or None, headers=self._headers(headers, key))
-
-    def send(self, method: str, path: str, body=None, *, headers=None, key=None, raw: bytes | None = None, **extra):
-        data = raw if raw is not None else (b"" if body is None else json.dumps(body).encode())
-        return self.client.generic(
-            method, API + path, data, content_type="application/json", headers=self._headers(headers, key), **extra
-        )
-
-    def post(self, path: str, body=None, **kwargs):
-        return self.send("POST", path, body, **kwargs)
-
-    def put(self, path: str, body=None, **kwargs):
-        return self.send("PUT", path, body, **kwargs)
-
-
-def make_key(*, scopes=None, game_slug=None, rate_limits=None, service="test-game", expires_days=None):
-    issued = api_key_create(
-        service_name=service,
-        scopes=list(ALL_SCOPES) if scopes is None else scopes,
-        game_slug=game_slug,
-        rate_limits=rate_limits,
-        expires_days=expires_days,
-    )
-    return issued.raw_key, issued.api_key
-
-
 @pytest.fixture
 def api(db) -> ApiClient:
     raw, _ = make_key()
     return ApiClient(raw)
-
-
-def assert_envelope(response, code: str, status: int) -> dict:
-    """The one error envelope, with its request id matching the X-Request-Id header."""
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert body["code"] == code, body
-    assert isinstance(body["error"], str) and body["error"]
-    assert isinstance(body["retryable"], bool)
-    assert body["timestamp"].endswith("Z")
-    assert body["requestId"] and body["requestId"] == response["X-Request-Id"]
-    return body

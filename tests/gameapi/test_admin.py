@@ -23,7 +23,7 @@ from gameapi.webhooks.signing import decrypt_secret
 from tests.factories import make_room
 from tests.staff import action_names, log_messages, staff_client
 
-from .conftest import ApiClient, make_key
+from .client import ApiClient, make_key
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ import pytest
 from gameapi.parsers import DepthLimitedJSONParser
 from gamebuddies.errors import ValidationError
 from rooms.models import Room
-from tests.gameapi.conftest import assert_envelope
+from tests.gameapi.client import assert_envelope
 
 DEEP = 30_000
 

@@ -8,7 +8,7 @@ from rooms import services
 from rooms.models import Room, RoomMember
 from tests.factories import make_room
 
-from .conftest import assert_envelope
+from .client import assert_envelope
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ def test_unknown_api_paths_are_404_in_the_envelope(api, method, path):
 
 
 def test_unknown_paths_are_404_even_without_a_key(db):
-    from .conftest import ApiClient
+    from .client import ApiClient
 
     assert_envelope(ApiClient().get("/secret-admin"), "NOT_FOUND", 404)
 
@@ -53,7 +53,7 @@ def test_body_over_the_limit_is_413_and_changes_nothing(api, settings):
 
 
 def test_413_is_answered_before_the_key_is_checked(db, settings):
-    from .conftest import ApiClient
+    from .client import ApiClient
 
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
     assert_envelope(ApiClient().post("/rooms", {"hostName": "x" * 2000}), "PAYLOAD_TOO_LARGE", 413)
@@ -81,7 +81,7 @@ def test_every_response_carries_a_request_id_and_echoes_a_safe_incoming_one(api)
 
 
 def test_health_needs_no_key_and_reports_version(db):
-    from .conftest import ApiClient
+    from .client import ApiClient
 
     response = ApiClient().get("/health")
     assert response.status_code == 200

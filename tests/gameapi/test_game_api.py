@@ -8,7 +8,7 @@ from rooms import services
 from rooms.models import GameState, Room, RoomEvent, RoomMember
 from tests.factories import SYSTEM, make_room
 
-from .conftest import assert_envelope
+from .client import assert_envelope
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ import pytest
 from rooms.models import Game, GameState, Room, RoomMember
 from tests.factories import make_room
 
-from .conftest import ApiClient, assert_envelope, make_key
+from .client import ApiClient, assert_envelope, make_key
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from rooms.launch import build_launch_url
 from rooms.models import Room
 from tests.factories import SYSTEM, make_room
 
-from .conftest import ApiClient, make_key
+from .client import ApiClient, make_key
 
 pytestmark = pytest.mark.django_db
 

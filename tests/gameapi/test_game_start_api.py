@@ -14,7 +14,7 @@ from rooms import services
 from rooms.models import Game, Room, RoomEvent, RoomMember
 from tests.factories import SYSTEM, make_room, player_actor
 
-from .conftest import ApiClient, assert_envelope, make_key
+from .client import ApiClient, assert_envelope, make_key
 
 pytestmark = pytest.mark.django_db
 

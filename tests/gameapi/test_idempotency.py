@@ -17,7 +17,7 @@ from rooms import services
 from rooms.models import Room, RoomMember
 from tests.factories import make_room
 
-from .conftest import ApiClient, assert_envelope, make_key
+from .client import ApiClient, assert_envelope, make_key
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,7 @@ from gameapi.models import ApiKey
 from gameapi.selectors import forget_cached_key
 from gameapi.services import api_key_revoke, api_key_rotate
 
-from .conftest import ApiClient, assert_envelope, make_key
+from .client import ApiClient, assert_envelope, make_key
 
 pytestmark = pytest.mark.django_db
 

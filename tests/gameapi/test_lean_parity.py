@@ -22,7 +22,7 @@ from players.models import Player, PlayerStatusHistory
 from rooms.models import Room, RoomEvent, RoomMember
 from tests.factories import make_room
 
-from .conftest import make_key
+from .client import make_key
 from .lean_client import asgi_request, settle
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]

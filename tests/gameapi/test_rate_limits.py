@@ -8,7 +8,7 @@ from gameapi.throttles import rate_for
 from rooms.models import Room
 from tests.factories import make_room
 
-from .conftest import ApiClient, assert_envelope, make_key
+from .client import ApiClient, assert_envelope, make_key
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from gameapi import request_log
 from gameapi.models import ApiRequest
 from tests.factories import make_room
 
-from .conftest import ApiClient, make_key
+from .client import ApiClient, make_key
 
 pytestmark = pytest.mark.django_db
 

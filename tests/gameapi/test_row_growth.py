@@ -11,7 +11,7 @@ from gameapi.models import ApiRequest
 from rooms.models import GameState
 from tests.factories import make_room
 
-from .conftest import ApiClient, assert_envelope, make_key
+from .client import ApiClient, assert_envelope, make_key
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from gameapi.services import api_key_revoke, api_key_rotate
 from rooms.models import Game
 from tests.factories import make_room
 
-from .conftest import ApiClient, assert_envelope, make_key
+from .client import ApiClient, assert_envelope, make_key
 
 pytestmark = pytest.mark.django_db
 

@@ -24,7 +24,7 @@ from schemathesis.core.parameters import ParameterLocation
 from gameapi.openapi.extensions import DISPLAY_NAME_FORMAT
 from tests.factories import make_room
 
-from .conftest import make_key
+from .client import make_key
 
 pytestmark = pytest.mark.slow
 

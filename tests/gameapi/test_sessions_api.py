@@ -8,7 +8,7 @@ from players.services import sessions_revoke_room
 from rooms import services
 from tests.factories import make_room, player_actor
 
-from .conftest import ApiClient, assert_envelope, make_key
+from .client import ApiClient, assert_envelope, make_key
 
 pytestmark = pytest.mark.django_db
 

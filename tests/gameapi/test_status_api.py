@@ -12,7 +12,7 @@ from rooms import services
 from rooms.models import Room, RoomEvent, RoomMember
 from tests.factories import SYSTEM, make_room
 
-from .conftest import ApiClient, assert_envelope
+from .client import ApiClient, assert_envelope
 
 pytestmark = pytest.mark.django_db
 
@@ -103,7 +103,7 @@ def test_wait_for_broadcast_reports_false_when_nothing_was_committed_within_2s(a
 
 @pytest.mark.django_db(transaction=True)
 def test_wait_for_broadcast_reports_true_once_handed_to_the_channel_layer():
-    from .conftest import make_key
+    from .client import make_key
 
     raw, _ = make_key()
     room, seats = make_room(players=2)
@@ -117,7 +117,7 @@ def test_wait_for_broadcast_with_an_idempotency_key_reports_the_broadcast_made_a
     # A keyed request runs in the transaction of its durable record; the broadcast leaves at commit.
     from gameapi.models import IdempotencyRecord
 
-    from .conftest import make_key
+    from .client import make_key
 
     raw, _ = make_key()
     room, seats = make_room(players=2)

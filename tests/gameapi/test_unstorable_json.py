@@ -6,7 +6,7 @@ import pytest
 
 from rooms.models import RoomMember
 from tests.factories import make_room
-from tests.gameapi.conftest import assert_envelope
+from tests.gameapi.client import assert_envelope
 
 pytestmark = pytest.mark.django_db
 

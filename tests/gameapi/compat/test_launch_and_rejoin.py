@@ -15,7 +15,7 @@ from rooms import services
 from rooms.models import Room, RoomEvent, RoomMember
 from tests.factories import SYSTEM
 
-from .conftest import playing_room
+from .original_games import playing_room
 
 pytestmark = pytest.mark.django_db
 

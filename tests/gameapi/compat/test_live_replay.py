@@ -26,7 +26,7 @@ from rooms import services
 from rooms.models import GameState, Room, RoomMember
 from tests.factories import SYSTEM, make_room
 
-from .conftest import GAME_ORIGIN
+from .original_games import GAME_ORIGIN
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

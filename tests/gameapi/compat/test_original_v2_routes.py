@@ -12,8 +12,8 @@ from rooms import services
 from rooms.models import GameState, Room, RoomEvent, RoomMember
 from tests.factories import SYSTEM, make_room
 
-from ..conftest import make_key
-from .conftest import RawClient, base, playing_room
+from ..client import make_key
+from .original_games import RawClient, base, playing_room
 
 pytestmark = pytest.mark.django_db
 

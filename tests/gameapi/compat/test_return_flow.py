@@ -8,7 +8,7 @@ from django.test import Client
 from players.models import SeatClaim
 from rooms.models import Room, RoomMember
 
-from .conftest import GAME_ORIGIN, playing_room
+from .original_games import GAME_ORIGIN, playing_room
 
 pytestmark = pytest.mark.django_db
 

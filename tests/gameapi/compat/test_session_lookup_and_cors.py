@@ -7,7 +7,7 @@ import pytest
 from rooms import services
 from tests.factories import SYSTEM
 
-from .conftest import GAME_ORIGIN, playing_room
+from .original_games import GAME_ORIGIN, playing_room
 
 pytestmark = pytest.mark.django_db
 FOREIGN_ORIGIN = "https://evil.example"

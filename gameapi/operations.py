@@ -1,9 +1,10 @@
 """Game API operations: validated input -> service call -> the answer's body.
 
 The DRF views (gameapi/views/) and the lean path (gameapi/lean/app.py) both call these,
-so what an operation answers has one home whichever transport serves it. Synchronous:
-the lean path runs them on a worker thread (gamebuddies.pg.run_orm), never on the event
-loop and never queued behind the one thread Django runs synchronous views on.
+so what an operation answers has one home whichever transport serves it (its shape is built
+by gameapi/presenters.py). Synchronous: the lean path runs them on a worker thread
+(gamebuddies.pg.run_orm), never on the event loop and never queued behind the one thread
+Django runs synchronous views on.
 """
 
 from __future__ import annotations
@@ -15,15 +16,8 @@ from rooms import services as room_services
 from rooms.permissions import authorize_room
 from rooms.selectors import member_get
 
-INVALID_SESSION = {
-    "valid": False,
-    "playerId": None,
-    "roomCode": None,
-    "role": None,
-    "isHost": None,
-    "displayName": None,
-    "gameRunId": None,
-}
+from . import presenters
+from .presenters import run_id  # noqa: F401 - gameapi/views/game.py still reads it from here
 
 
 def bulk_status(*, room_code: str, data: dict, actor: Actor) -> dict:
@@ -37,24 +31,14 @@ def bulk_status(*, room_code: str, data: dict, actor: Actor) -> dict:
         for row in data["players"]
     ]
     change = room_services.bulk_update_status(room=room_code, rows=rows, actor=actor, reason=data["reason"])
-    total = len(rows)
-    return {
-        "success": True,
-        "summary": {"total": total, "successful": total, "failed": 0},
-        "roomVersion": change.version,
-    }
+    return presenters.bulk_status_applied(change, total=len(rows))
 
 
 def game_end(*, room_code: str, data: dict, actor: Actor) -> dict:
     result = room_services.game_end(
         room=room_code, actor=actor, result=data.get("gameResult"), return_players=data["returnPlayers"]
     )
-    return {
-        "success": True,
-        "changed": result.changed,
-        "playersReturned": result.players_returned,
-        "roomVersion": result.version,
-    }
+    return presenters.game_ended(result)
 
 
 def _key_sees(actor: Actor, room) -> bool:
@@ -70,26 +54,13 @@ def session_validate(*, data: dict, actor: Actor) -> dict:
     try:
         session = session_get_active(token=data["sessionToken"])
     except InvalidSessionError:
-        return INVALID_SESSION
+        return presenters.SESSION_INVALID
     room = session.room
     if not room.is_live or not _key_sees(actor, room):
         # A token from another game's room gets the same answer as an unknown token:
         # a bound key learns nothing about sessions it may not use.
-        return INVALID_SESSION
+        return presenters.SESSION_INVALID
     member = member_get(room=room, player_id=session.player_id)
     if member is None:
-        return INVALID_SESSION
-    return {
-        "valid": True,
-        "playerId": str(member.player_id),
-        "roomCode": room.room_code,
-        "role": member.role,
-        "isHost": member.is_host,
-        "displayName": member.player.display_name,
-        "gameRunId": run_id(room.game_run_id),
-    }
-
-
-def run_id(value) -> str | None:
-    """The game run id as the API writes it (null before the room's first game start)."""
-    return str(value) if value else None
+        return presenters.SESSION_INVALID
+    return presenters.session_valid(member, room)

@@ -22,7 +22,6 @@ from django.utils import timezone
 
 from gamebuddies.actors import Actor
 from gamebuddies.errors import (
-    ForbiddenError,
     GameNotFoundError,
     InvalidRoomStateError,
     PlayerNotFoundError,
@@ -30,6 +29,7 @@ from gamebuddies.errors import (
 from players.models import PlayerSession
 from players.selectors import session_get_active
 from rooms.models import Location, MemberRole, Room, RoomMember, RoomStatus
+from rooms.permissions import require_participant, require_session_in_room
 from rooms.selectors import game_state_latest, member_get, normalize_room_code, room_members
 from rooms.services import game_end, game_state_save, lock_room
 
@@ -71,8 +71,7 @@ class Outcome:
 def player_session(*, token, room_code) -> PlayerSession:
     """The caller's active session, which must belong to the room they name."""
     session = session_get_active(token=token)
-    if normalize_room_code(room_code if isinstance(room_code, str) else "") != session.room.room_code:
-        raise ForbiddenError("This session belongs to another room")
+    require_session_in_room(session, room_code=normalize_room_code(room_code if isinstance(room_code, str) else ""))
     return session
 
 
@@ -108,8 +107,8 @@ def playing_member(room: Room, player_id) -> RoomMember:
     member = member_get(room=room, player_id=player_id)
     if member is None:
         raise PlayerNotFoundError()
-    if member.role == MemberRole.SPECTATOR:
-        raise ForbiddenError("Spectators watch the game; they do not send results")
+    player = Actor.player(player_id=player_id, room_id=room.pk)
+    require_participant(player, member, message="Spectators watch the game; they do not send results")
     return member
 
 

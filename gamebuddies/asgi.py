@@ -19,6 +19,7 @@ from gamebuddies.ws_security import SameOriginWebSocketGuard  # noqa: E402
 from rooms.background import start_in_process  # noqa: E402
 from rooms.broadcast import broadcaster  # noqa: E402
 from rooms.routing import websocket_urlpatterns  # noqa: E402
+from rooms.selectors import game_launch_urls  # noqa: E402
 
 
 class PublicStaticCors:
@@ -47,7 +48,7 @@ _router = ProtocolTypeRouter(
     {
         # The hottest Game API routes are served on the event loop before Django (gameapi/lean/).
         "http": LeanGameApi(_http),
-        "websocket": SameOriginWebSocketGuard(URLRouter(websocket_urlpatterns)),
+        "websocket": SameOriginWebSocketGuard(URLRouter(websocket_urlpatterns), game_launch_urls=game_launch_urls),
     }
 )
 

@@ -10,11 +10,15 @@ Django's CSRF check does. So:
 - any other Origin is refused before the socket is accepted;
 - a handshake without Origin (a game server, an SDK, a test client) is not a browser
   riding on a cookie, so it may connect with a session token only.
+
+Which games are in the catalog is the rooms app's to say: the ASGI wiring hands the guard
+that lookup (`rooms.selectors.game_launch_urls`), so this module reads no app's model.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable
 from urllib.parse import urlparse
 
 from channels.db import database_sync_to_async
@@ -91,32 +95,31 @@ def is_own_origin(origin: str, scope=None) -> bool:
     return bool(settings.PUBLIC_BASE_URL) and normalized == origin_of(settings.PUBLIC_BASE_URL)
 
 
-def load_game_origins() -> frozenset[str]:
-    from rooms.models import Game
-
-    urls = Game.objects.filter(is_active=True).values_list("launch_url", flat=True)
-    origins = {origin_of(url) for url in urls} | {origin_of(o) for o in settings.GAME_ORIGINS}
+def load_game_origins(launch_urls: Iterable[str]) -> frozenset[str]:
+    """The origins of the catalog games' pages (`launch_urls`) and of GAME_ORIGINS."""
+    origins = {origin_of(url) for url in launch_urls} | {origin_of(o) for o in settings.GAME_ORIGINS}
     return frozenset(o for o in origins if o)
 
 
-async def game_origins() -> frozenset[str]:
+async def game_origins(game_launch_urls: Callable[[], Iterable[str]]) -> frozenset[str]:
     global _game_origins_cache
     loaded_at, origins = _game_origins_cache
     if time.monotonic() - loaded_at > _GAME_ORIGINS_TTL:
-        origins = await database_sync_to_async(load_game_origins)()
+        origins = await database_sync_to_async(lambda: load_game_origins(game_launch_urls()))()
         _game_origins_cache = (time.monotonic(), origins)
     return origins
 
 
 class SameOriginWebSocketGuard:
-    def __init__(self, application):
+    def __init__(self, application, *, game_launch_urls: Callable[[], Iterable[str]]):
         self.application = application
+        self.game_launch_urls = game_launch_urls  # the catalog's active games' page URLs (a database read)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "websocket":
             origin = _header(scope, b"origin")
             own = origin is not None and is_own_origin(origin, scope)
-            if origin is not None and not own and origin_of(origin) not in await game_origins():
+            if origin is not None and not own and origin_of(origin) not in await game_origins(self.game_launch_urls):
                 return await WebsocketDenier()(scope, receive, send)
             # Only this site's own pages may be authenticated by the player cookie.
             scope = {**scope, "browser_origin_verified": own}

@@ -30,6 +30,7 @@ from django.conf import settings
 from gamebuddies import metrics
 from gamebuddies.actors import Actor
 from gamebuddies.errors import (
+    ForbiddenError,
     GameBuddiesError,
     InvalidSessionError,
     RateLimitedError,
@@ -56,6 +57,7 @@ from .broadcast import STATE_MESSAGE_TYPE
 from .chat_selectors import chat_history_message
 from .lookup import room_for_browser
 from .models import Location
+from .permissions import require_session_in_room
 from .protocol import parse_client_message
 from .selectors import normalize_room_code, room_get, room_state_update_json
 from .services import chat
@@ -169,7 +171,12 @@ class RoomConsumer(AsyncWebsocketConsumer):
         except InvalidSessionError:
             await self._close(CLOSE_UNAUTHENTICATED)
             return None
-        if session.room.room_code != self.room_code or not session.room.is_live:
+        try:
+            require_session_in_room(session, room_code=self.room_code)
+        except ForbiddenError:
+            await self._close(CLOSE_FORBIDDEN)
+            return None
+        if not session.room.is_live:  # its code now names a newer room
             await self._close(CLOSE_FORBIDDEN)
             return None
         timer = getattr(self, "_auth_timer", None)

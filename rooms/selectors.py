@@ -11,7 +11,8 @@ from django.core.cache import cache
 from django.db.models import QuerySet
 
 from gamebuddies import aredis
-from gamebuddies.errors import RoomClosedError, RoomNotFoundError
+from gamebuddies.actors import Actor
+from gamebuddies.errors import GameNotFoundError, RoomClosedError, RoomNotFoundError, ValidationError
 
 from .models import (
     LIVE_ROOM_STATUSES,
@@ -23,6 +24,7 @@ from .models import (
     RoomEvent,
     RoomMember,
 )
+from .permissions import authorize_room, require_game_binding
 from .snapshot import room_state, room_state_update, to_json
 
 logger = logging.getLogger(__name__)
@@ -53,6 +55,22 @@ def live_room_with_code(rooms: QuerySet[Room], code: str) -> Room:
 def room_get_live(*, code: str) -> Room:
     """The live room with this code; closed rooms say so plainly."""
     return live_room_with_code(Room.objects.all(), code)
+
+
+def room_get_for_actor(*, code: str, actor: Actor) -> Room:
+    """The live room with this code, for an actor that may read it (to a key bound to another
+    game, that game's rooms do not exist: the answer an unknown code gets)."""
+    room = room_get_live(code=code)
+    authorize_room(actor, room)
+    return room
+
+
+def game_slug_for_actor(*, actor: Actor, requested: str | None) -> str:
+    """The game a read is about: the one asked for, or a bound key's own; another game's is refused."""
+    game_slug = require_game_binding(actor, requested)
+    if not game_slug:
+        raise ValidationError("game is required", field="game")
+    return game_slug
 
 
 def room_get(*, room_id: uuid.UUID) -> Room:
@@ -139,6 +157,19 @@ def room_events_after(*, room: Room, after_version: int, limit: int) -> list[Roo
 
 def game_list_active() -> QuerySet[Game]:
     return Game.objects.filter(is_active=True).order_by("name")
+
+
+def game_get_active(*, slug: str) -> Game:
+    """The catalog game with this slug, if it is active: the one lookup of a game to play."""
+    game = Game.objects.filter(pk=slug, is_active=True).first()
+    if game is None:
+        raise GameNotFoundError(field="game")
+    return game
+
+
+def game_launch_urls() -> list[str]:
+    """Where the active games' pages are served (the room socket admits their origins)."""
+    return list(game_list_active().values_list("launch_url", flat=True))
 
 
 def game_state_latest(*, room: Room, game_slug: str) -> GameState | None:

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from gamebuddies.actors import Actor
 from gamebuddies.errors import (
+    ForbiddenError,
     GameBuddiesError,
     InvalidSessionError,
     RateLimitedError,
@@ -40,6 +41,7 @@ from .forms import CreateRoomForm, JoinByLinkForm, JoinRoomForm
 from .launch import build_launch_url
 from .lookup import room_for_browser
 from .models import MemberRole, Room, RoomStatus
+from .permissions import require_session_in_room
 from .room_list import public_lobbies, public_lobbies_etag
 from .selectors import game_list_active, member_get, normalize_room_code, room_snapshot
 
@@ -105,9 +107,8 @@ def _my_seat(request, room: Room):
         return None, None
     try:
         session = session_get_active(token=token)
-    except InvalidSessionError:
-        return None, None
-    if session.room_id != room.pk:  # a code reused after an old room closed
+        require_session_in_room(session, room=room)  # a code reused after an old room closed
+    except (InvalidSessionError, ForbiddenError):
         return None, None
     member = member_get(room=room, player_id=session.player_id)
     return (session, member) if member is not None else (None, None)

@@ -15,6 +15,7 @@ import time
 from django.http import HttpResponse
 
 from gamebuddies import ws_security
+from rooms.selectors import game_launch_urls
 
 ALLOWED_HEADERS = "Content-Type, X-API-Key, Idempotency-Key, X-Request-Id"
 MAX_AGE_SECONDS = "600"
@@ -27,7 +28,7 @@ def allowed_origins() -> frozenset[str]:
     global _cache
     loaded_at, origins = _cache
     if time.monotonic() - loaded_at > _TTL_SECONDS:
-        origins = ws_security.load_game_origins()
+        origins = ws_security.load_game_origins(game_launch_urls())
         _cache = (time.monotonic(), origins)
     return origins
 

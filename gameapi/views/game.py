@@ -5,10 +5,14 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.response import Response
 
-from gamebuddies.errors import ForbiddenError, GameNotFoundError, ValidationError
 from rooms import services as room_services
-from rooms.permissions import authorize_room
-from rooms.selectors import game_list_active, game_state_latest, room_events_after, room_get_live
+from rooms.selectors import (
+    game_get_active,
+    game_slug_for_actor,
+    game_state_latest,
+    room_events_after,
+    room_get_for_actor,
+)
 
 from .. import operations, presenters
 from ..base import GameApiView
@@ -116,16 +120,10 @@ class GameStateView(GameApiView):
     )
     def get(self, request, room_code: str):
         query = self.parse(GameStateQuery, data=request.query_params)
-        game = query.get("game") or self.api_key.game_id
-        if not game:
-            raise ValidationError("game is required", field="game")
-        if self.api_key.game_id and game != self.api_key.game_id:
-            raise ForbiddenError("This API key is bound to another game", field="game")
+        game = game_slug_for_actor(actor=self.actor, requested=query.get("game"))
         with self.code_lookup():  # another game's room is an unknown code to a bound key: counted alike
-            room = room_get_live(code=room_code)
-            authorize_room(self.actor, room)
-        if not game_list_active().filter(pk=game).exists():
-            raise GameNotFoundError(field="game")
+            room = room_get_for_actor(code=room_code, actor=self.actor)
+        game_get_active(slug=game)
         return Response(presenters.game_state(game, game_state_latest(room=room, game_slug=game)))
 
     @api_operation(
@@ -174,8 +172,7 @@ class EventsView(GameApiView):
     def get(self, request, room_code: str):
         query = self.parse(EventsQuery, data=request.query_params)
         with self.code_lookup():  # another game's room is an unknown code to a bound key: counted alike
-            room = room_get_live(code=room_code)
-            authorize_room(self.actor, room)
+            room = room_get_for_actor(code=room_code, actor=self.actor)
         limit = query["limit"]
         rows = room_events_after(room=room, after_version=query["after"], limit=limit + 1)
         page = rows[:limit]

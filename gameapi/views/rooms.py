@@ -6,8 +6,7 @@ from rest_framework.response import Response
 
 from players.claims import claim_issue
 from rooms import services as room_services
-from rooms.permissions import authorize_room
-from rooms.selectors import room_get_live, room_snapshot
+from rooms.selectors import room_get_for_actor, room_snapshot
 
 from ..base import GameApiView
 from ..inputs import RoomCreate, SeatRequest
@@ -82,8 +81,7 @@ class RoomDetailView(GameApiView):
     )
     def get(self, request, room_code: str):
         with self.code_lookup():  # another game's room is an unknown code to a bound key: counted alike
-            room = room_get_live(code=room_code)
-            authorize_room(self.actor, room)
+            room = room_get_for_actor(code=room_code, actor=self.actor)
         state = room_snapshot(room=room)
         return Response({"version": state["room"]["version"], "state": state})
 

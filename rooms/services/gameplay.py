@@ -14,8 +14,6 @@ from django.utils import timezone
 
 from gamebuddies.actors import Actor, ActorKind
 from gamebuddies.errors import (
-    ForbiddenError,
-    GameNotFoundError,
     InvalidRoomStateError,
     StateConflictError,
     ValidationError,
@@ -31,11 +29,13 @@ from ..models import Game, GameState, Location, MemberRole, PlayerStatus, RoomMe
 from ..permissions import (
     acting_member,
     authorize_room,
+    require_game_binding,
     require_host,
     require_host_or_game_server,
     require_integration,
     require_staff_permission,
 )
+from ..selectors import game_get_active
 from .changes import RoomChange, commit_room_change
 from .membership import ensure_room_in
 
@@ -43,10 +43,7 @@ from .membership import ensure_room_in
 def _active_game(slug) -> Game:
     if not isinstance(slug, str) or not slug:
         raise ValidationError("game is required", field="game")
-    game = Game.objects.filter(pk=slug, is_active=True).first()
-    if game is None:
-        raise GameNotFoundError(field="game")
-    return game
+    return game_get_active(slug=slug)
 
 
 @transaction.atomic
@@ -274,8 +271,7 @@ def game_state_save(
     authorize_room(actor, locked)
     require_integration(actor)
     game = _active_game(game_slug)
-    if actor.kind == ActorKind.API_KEY and actor.game_slug and actor.game_slug != game.pk:
-        raise ForbiddenError("This API key is bound to another game", field="game")
+    require_game_binding(actor, game.pk)
     latest = GameState.objects.filter(room_id=locked.pk, game_id=game.pk).order_by("-version").first()
     current = latest.version if latest else 0
     if expected_version is not None and expected_version != current:

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from gamebuddies.actors import Actor, ActorKind
-from gamebuddies.errors import ForbiddenError, GameNotFoundError, ValidationError
+from gamebuddies.actors import Actor
+from gamebuddies.errors import ValidationError
 from gamebuddies.limits import MAX_PLAYERS_PER_ROOM, ROOM_DEFAULT_MAX_PLAYERS
 from gamebuddies.validation import ensure_storable_json
 from players.models import Player
@@ -28,7 +28,8 @@ from ..models import (
     RoomMember,
     RoomStatus,
 )
-from ..permissions import require_staff_permission
+from ..permissions import require_game_binding, require_platform, require_staff_permission
+from ..selectors import game_get_active
 from .changes import RoomChange, commit_room_change
 
 MAX_PLAYERS_LIMIT = MAX_PLAYERS_PER_ROOM  # the old name, still imported by the Game API's input modules
@@ -55,15 +56,6 @@ class SeatResult:
 
 def new_room_code() -> str:
     return "".join(secrets.choice(ROOM_CODE_ALPHABET) for _ in range(ROOM_CODE_LENGTH))
-
-
-def _resolve_game(game_slug: str | None) -> Game | None:
-    if not game_slug:
-        return None
-    game = Game.objects.filter(pk=game_slug, is_active=True).first()
-    if game is None:
-        raise GameNotFoundError(field="game")
-    return game
 
 
 def _clean_max_players(value, game: Game | None) -> int:
@@ -107,11 +99,8 @@ def room_create(
     avatar_colour: int | None = None,
 ) -> SeatResult:
     """A new lobby with its creator seated as host; returns the host's session token."""
-    if actor.kind == ActorKind.API_KEY and actor.game_slug:
-        if game_slug and game_slug != actor.game_slug:
-            raise ForbiddenError("This API key is bound to another game", field="game")
-        game_slug = actor.game_slug
-    game = _resolve_game(game_slug)
+    game_slug = require_game_binding(actor, game_slug)
+    game = game_get_active(slug=game_slug) if game_slug else None
     game_settings = validate_game_settings(game, settings) if game else {}
     if game is None and settings:
         raise ValidationError("Choose a game before its settings", field="settings")
@@ -171,14 +160,12 @@ def _end_room(*, room: RoomRef, actor: Actor, status: str, event: str, reason: s
 @transaction.atomic
 def room_close(*, room: RoomRef, actor: Actor, reason: str = "closed by staff") -> RoomChange:
     """Staff end a room: everyone is disconnected and every session revoked."""
-    if actor.kind not in (ActorKind.STAFF, ActorKind.SYSTEM):
-        raise ForbiddenError("Only staff can close a room")
+    require_platform(actor, message="Only staff can close a room")
     require_staff_permission(actor, "rooms.close_room")
     return _end_room(room=room, actor=actor, status=RoomStatus.FINISHED, event="room_closed", reason=reason)
 
 
 @transaction.atomic
 def room_abandon(*, room: RoomRef, actor: Actor, reason: str = "nobody connected") -> RoomChange:
-    if actor.kind not in (ActorKind.STAFF, ActorKind.SYSTEM):
-        raise ForbiddenError("Only the platform abandons rooms")
+    require_platform(actor, message="Only the platform abandons rooms")
     return _end_room(room=room, actor=actor, status=RoomStatus.ABANDONED, event="room_abandoned", reason=reason)

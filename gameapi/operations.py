@@ -17,7 +17,6 @@ from rooms.permissions import authorize_room
 from rooms.selectors import member_get
 
 from . import presenters
-from .presenters import run_id  # noqa: F401 - gameapi/views/game.py still reads it from here
 
 
 def bulk_status(*, room_code: str, data: dict, actor: Actor) -> dict:

@@ -150,7 +150,7 @@ class GameStateView(GameApiView):
                 actor=self.actor,
                 expected_version=data.get("expectedVersion"),
             )
-        return Response({"game": row.game_id, "version": row.version, "gameRunId": operations.run_id(row.game_run_id)})
+        return Response({"game": row.game_id, "version": row.version, "gameRunId": presenters.run_id(row.game_run_id)})
 
 
 class EventsView(GameApiView):

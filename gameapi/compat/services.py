@@ -35,7 +35,6 @@ from rooms.locks import lock_room, members_of_locked_room
 from rooms.models import Location, MemberRole, PlayerStatus, Room, RoomMember, RoomStatus
 from rooms.permissions import authorize_room, require_self
 from rooms.selectors import member_get, normalize_room_code, room_get_live
-from rooms.services.changes import commit_room_change
 
 from . import words
 from .errors import RoomNotAvailableError, WrongGameTypeError
@@ -300,7 +299,9 @@ def room_sync(*, room_code: str, actor: Actor) -> tuple[int, int]:
     locked = lock_room(room_code)
     authorize_room(actor, locked)
     members = members_of_locked_room(locked)
-    change = commit_room_change(room=locked, event="room_synced", actor=actor, changes={"reason": "sync requested"})
+    change = room_services.commit_room_change(
+        room=locked, event="room_synced", actor=actor, changes={"reason": "sync requested"}
+    )
     return change.version, len(members)
 
 

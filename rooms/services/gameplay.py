@@ -20,7 +20,6 @@ from gamebuddies.errors import (
 )
 from gamebuddies.limits import MAX_GAME_RESULT_BYTES, MAX_GAME_STATE_BYTES, in_kb
 from gamebuddies.validation import ensure_storable_json
-from players.models import PlayerStatusHistory
 from players.services import status_history_record_many
 
 from ..game_settings import validate_game_settings
@@ -37,6 +36,7 @@ from ..permissions import (
 )
 from ..selectors import game_get_active
 from .changes import RoomChange, commit_room_change
+from .history import history_row
 from .membership import ensure_room_in
 
 
@@ -128,15 +128,14 @@ def _start(*, locked, members, actor, game, game_settings, play_again: bool = Fa
     )
     status_history_record_many(
         [
-            PlayerStatusHistory(
+            history_row(
                 player_id=m.player_id,
                 room_id=locked.pk,
                 old_location=m.current_location,
-                new_location=Location.GAME,
                 old_status=m.status,
+                new_location=Location.GAME,
                 new_status=PlayerStatus.IN_GAME,
                 reason="game started",
-                metadata={},
             )
             for m in players
         ]
@@ -185,71 +184,81 @@ def game_end(*, room: RoomRef, actor: Actor, result: dict | None = None, return_
     The query count does not depend on the number of players. Ending a game that is
     no longer running, with nobody left in it, changes nothing (a retried call is harmless).
     """
-    result = result or {}
-    if not isinstance(result, dict) or len(json.dumps(result)) > MAX_GAME_RESULT_BYTES:
-        raise ValidationError(f"gameResult must be an object under {in_kb(MAX_GAME_RESULT_BYTES)}", field="gameResult")
-    ensure_storable_json(result, field="gameResult")
+    result = _clean_game_result(result)
     require_staff_permission(actor, "rooms.return_to_lobby")
     locked = lock_room(room)
     authorize_room(actor, locked)
     if actor.kind == ActorKind.PLAYER:
         require_host(actor, acting_member(actor, members_of_locked_room(locked)))
-    # Everyone whose location is the game goes back, whatever put them there.
-    returning = list(
-        RoomMember.objects.filter(room_id=locked.pk, current_location=Location.GAME).values_list(
-            "pk", "player_id", "status"
-        )
-    )
+    returning = _members_in_the_game(locked)
     playing = locked.status in (RoomStatus.IN_GAME, RoomStatus.RETURNING)
-    # A no-op: nothing running and nobody in the game, or the game already ended and the room
-    # waits for its players (a retried returnPlayers: false).
-    already_waiting = locked.status == RoomStatus.RETURNING and returning and not return_players
-    if (not playing and not returning) or already_waiting:
+    if _nothing_to_end(locked, returning=returning, playing=playing, return_players=return_players):
         return GameEndResult(change=None, players_returned=0, version=locked.version)
     # Outside a game nobody may stay in it: a lobby room's stranded players always return.
     return_players = return_players or not playing
     now = timezone.now()
     if return_players and returning:
-        RoomMember.objects.filter(pk__in=[pk for pk, _, _ in returning]).update(
-            current_location=Location.LOBBY,
-            in_game=False,
-            status=PlayerStatus.LOBBY,
-            last_ping=now,
-            # Ready for "Play again" by default: they just played (spectators are never ready).
-            is_ready=Case(When(role=MemberRole.SPECTATOR, then=Value(False)), default=Value(True)),
-        )
-        status_history_record_many(
-            [
-                PlayerStatusHistory(
-                    player_id=player_id,
-                    room_id=locked.pk,
-                    old_location=Location.GAME,
-                    new_location=Location.LOBBY,
-                    old_status=status,
-                    new_status=PlayerStatus.LOBBY,
-                    reason="game ended",
-                    metadata={},
-                )
-                for _, player_id, status in returning
-            ]
-        )
-    new_status = RoomStatus.LOBBY if return_players or not returning else RoomStatus.RETURNING
+        _return_to_lobby(locked, returning, now=now)
+    players_returned = len(returning) if return_players else 0
     change = commit_room_change(
         room=locked,
         event="game_ended",
         actor=actor,
-        changes={
-            "playersReturned": len(returning) if return_players else 0,
-            "gameResult": result,
-            "game": locked.current_game_id,
-        },
+        changes={"playersReturned": players_returned, "gameResult": result, "game": locked.current_game_id},
         room_fields={
-            "status": new_status,
+            "status": RoomStatus.LOBBY if return_players or not returning else RoomStatus.RETURNING,
             "metadata": {**locked.metadata, "lastGameResult": result, "gameEndedAt": now.isoformat()},
         },
     )
-    return GameEndResult(
-        change=change, players_returned=len(returning) if return_players else 0, version=change.version
+    return GameEndResult(change=change, players_returned=players_returned, version=change.version)
+
+
+def _clean_game_result(result) -> dict:
+    result = result or {}
+    if not isinstance(result, dict) or len(json.dumps(result)) > MAX_GAME_RESULT_BYTES:
+        raise ValidationError(f"gameResult must be an object under {in_kb(MAX_GAME_RESULT_BYTES)}", field="gameResult")
+    ensure_storable_json(result, field="gameResult")
+    return result
+
+
+def _members_in_the_game(locked) -> list[tuple]:
+    """(pk, player_id, status) of everyone whose location is the game, whatever put them there."""
+    return list(
+        RoomMember.objects.filter(room_id=locked.pk, current_location=Location.GAME).values_list(
+            "pk", "player_id", "status"
+        )
+    )
+
+
+def _nothing_to_end(locked, *, returning: list, playing: bool, return_players: bool) -> bool:
+    """Nothing running and nobody in the game, or the game already ended and the room waits for
+    its players (a retried returnPlayers: false)."""
+    already_waiting = locked.status == RoomStatus.RETURNING and returning and not return_players
+    return (not playing and not returning) or bool(already_waiting)
+
+
+def _return_to_lobby(locked, returning: list[tuple], *, now) -> None:
+    RoomMember.objects.filter(pk__in=[pk for pk, _, _ in returning]).update(
+        current_location=Location.LOBBY,
+        in_game=False,
+        status=PlayerStatus.LOBBY,
+        last_ping=now,
+        # Ready for "Play again" by default: they just played (spectators are never ready).
+        is_ready=Case(When(role=MemberRole.SPECTATOR, then=Value(False)), default=Value(True)),
+    )
+    status_history_record_many(
+        [
+            history_row(
+                player_id=player_id,
+                room_id=locked.pk,
+                old_location=Location.GAME,
+                old_status=status,
+                new_location=Location.LOBBY,
+                new_status=PlayerStatus.LOBBY,
+                reason="game ended",
+            )
+            for _, player_id, status in returning
+        ]
     )
 
 

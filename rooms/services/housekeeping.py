@@ -36,9 +36,16 @@ def _safely(action, **kwargs) -> bool:
 
 
 def sweep(*, now=None) -> dict[str, int]:
+    """One pass of upkeep; how many of each fix it made."""
     now = now or timezone.now()
-    done = {"hostsMigrated": 0, "membersTimedOut": 0, "roomsAbandoned": 0}
+    return {
+        "hostsMigrated": _migrate_hosts_gone_past_grace(now),
+        "membersTimedOut": _disconnect_silent_members(now),
+        "roomsAbandoned": _abandon_empty_rooms(now),
+    }
 
+
+def _migrate_hosts_gone_past_grace(now) -> int:
     grace = now - timedelta(seconds=settings.HOST_GRACE_SECONDS)
     stale_hosts = RoomMember.objects.filter(
         role=MemberRole.HOST,
@@ -46,38 +53,21 @@ def sweep(*, now=None) -> dict[str, int]:
         disconnected_at__lt=grace,
         room__status__in=LIVE_ROOM_STATUSES,
     ).values_list("room_id", flat=True)
-    for room_id in stale_hosts:
-        done["hostsMigrated"] += _safely(host_migrate_if_needed, room=room_id, actor=SYSTEM, now=now)
+    return sum(_safely(host_migrate_if_needed, room=room_id, actor=SYSTEM, now=now) for room_id in stale_hosts)
 
-    # Presence is proven by heartbeats in the shared cache (lobby sockets' pings, the game
-    # API's heartbeats). Seats that stopped beating are disconnected: this also clears
-    # zombie seats whose server process died without closing their sockets.
+
+def _disconnect_silent_members(now) -> int:
+    """Presence is proven by heartbeats in the shared cache (lobby sockets' pings, the game
+    API's heartbeats). Seats that stopped beating are disconnected: this also clears zombie
+    seats whose server process died without closing their sockets."""
     lobby_cutoff = now - timedelta(seconds=settings.LOBBY_PRESENCE_TIMEOUT_SECONDS)
     game_cutoff = now - timedelta(seconds=settings.IN_GAME_HEARTBEAT_TIMEOUT_SECONDS)
     silent = [
-        *_without_recent_heartbeat(
-            list(
-                RoomMember.objects.filter(
-                    current_location=Location.LOBBY,
-                    last_ping__lt=lobby_cutoff,
-                    room__status__in=LIVE_ROOM_STATUSES,
-                )[:500]
-            ),
-            lobby_cutoff,
-        ),
-        *_without_recent_heartbeat(
-            list(
-                RoomMember.objects.filter(
-                    current_location=Location.GAME,
-                    last_ping__lt=game_cutoff,
-                    room__status__in=LIVE_ROOM_STATUSES,
-                )[:500]
-            ),
-            game_cutoff,
-        ),
+        *_without_recent_heartbeat(_quiet_members(Location.LOBBY, lobby_cutoff), lobby_cutoff),
+        *_without_recent_heartbeat(_quiet_members(Location.GAME, game_cutoff), game_cutoff),
     ]
-    for member in silent:
-        done["membersTimedOut"] += _safely(
+    return sum(
+        _safely(
             update_player_status,
             room=member.room_id,
             player_id=member.player_id,
@@ -87,7 +77,22 @@ def sweep(*, now=None) -> dict[str, int]:
             reason="presence timeout",
             expected_version=member.version,
         )
+        for member in silent
+    )
 
+
+def _quiet_members(location: str, cutoff) -> list[RoomMember]:
+    """Members at `location` of live rooms whose row has not been pinged since `cutoff` (at most 500)."""
+    return list(
+        RoomMember.objects.filter(
+            current_location=location,
+            last_ping__lt=cutoff,
+            room__status__in=LIVE_ROOM_STATUSES,
+        )[:500]
+    )
+
+
+def _abandon_empty_rooms(now) -> int:
     abandon_before = now - timedelta(seconds=settings.ROOM_ABANDON_SECONDS)
     connected = RoomMember.objects.filter(room_id=OuterRef("pk"), is_connected=True)
     empty_rooms = (
@@ -95,9 +100,7 @@ def sweep(*, now=None) -> dict[str, int]:
         .exclude(Exists(connected))
         .values_list("pk", flat=True)
     )
-    for room_id in empty_rooms[:500]:
-        done["roomsAbandoned"] += _safely(room_abandon, room=room_id, actor=SYSTEM)
-    return done
+    return sum(_safely(room_abandon, room=room_id, actor=SYSTEM) for room_id in empty_rooms[:500])
 
 
 def _without_recent_heartbeat(members: list[RoomMember], timeout) -> list[RoomMember]:

@@ -25,7 +25,7 @@ from gamebuddies.errors import (
 from gamebuddies.limits import MAX_BULK_PLAYERS, MAX_GAME_DATA_BYTES, MAX_METADATA_BYTES, in_kb
 from gamebuddies.validation import ensure_storable_json
 from players.models import PlayerStatusHistory
-from players.services import status_history_record, status_history_record_many
+from players.services import status_history_record_many
 
 from ..locks import RoomRef, lock_room, members_of_locked_room
 from ..models import Location, PlayerStatus, Room, RoomEvent, RoomMember, RoomStatus
@@ -33,6 +33,7 @@ from ..permissions import authorize_room, require_integration, require_participa
 from ..selectors import member_get
 from ..snapshot import room_state
 from .changes import RoomChange, commit_room_change
+from .history import history_row
 
 logger = logging.getLogger(__name__)
 
@@ -251,38 +252,17 @@ def update_player_status(
     """
     metadata = clean_status_request(metadata=metadata, expected_version=expected_version)
     locked = lock_room(room)
-    retries = 0
-    for attempt in range(_CONDITIONAL_UPDATE_ATTEMPTS):
-        # One query for every seat: the member to change and, later, the snapshot.
-        members = members_of_locked_room(locked)
-        plan = plan_status_change(
-            room=locked,
-            members=members,
-            actor=actor,
-            player_id=player_id,
-            status=status,
-            location=location,
-            metadata=metadata,
-            expected_version=expected_version,
-            reason=reason,
-            now=timezone.now(),
-        )
-        if RoomMember.objects.filter(pk=plan.member.pk, version=plan.member.version).update(**plan.fields):
-            break
-        if expected_version is not None:
-            continue  # the next read raises the conflict with the fresh state
-        retries += 1
-        metrics.status_update_retries.inc()
-        time.sleep(0.005 * (attempt + 1))
-    else:
-        raise StateConflictError("Player changed too often to update; try again", current_state=None)
-    status_history_record(
-        member=plan.member,
-        new_location=plan.location,
-        new_status=plan.status,
-        reason=plan.history_reason,
-        metadata=plan.metadata,
+    plan, members, retries = _write_member_status(
+        locked,
+        actor=actor,
+        player_id=player_id,
+        status=status,
+        location=location,
+        metadata=metadata,
+        expected_version=expected_version,
+        reason=reason,
     )
+    status_history_record_many([_history_of(plan)])
     plan.apply()
     source = metrics.source_of(actor)
     transaction.on_commit(lambda: metrics.status_updates.labels(source).inc())
@@ -298,6 +278,46 @@ def update_player_status(
     return StatusUpdateResult(change=change, member=change.member(player_id), retries=retries)
 
 
+def _write_member_status(locked: Room, *, actor: Actor, player_id, expected_version, **request):
+    """Plan the change against the members read under the lock and write it with a conditional
+    UPDATE, re-reading after a lost race; returns (plan, members as read, retries)."""
+    retries = 0
+    for attempt in range(_CONDITIONAL_UPDATE_ATTEMPTS):
+        # One query for every seat: the member to change and, later, the snapshot.
+        members = members_of_locked_room(locked)
+        plan = plan_status_change(
+            room=locked,
+            members=members,
+            actor=actor,
+            player_id=player_id,
+            expected_version=expected_version,
+            now=timezone.now(),
+            **request,
+        )
+        if RoomMember.objects.filter(pk=plan.member.pk, version=plan.member.version).update(**plan.fields):
+            return plan, members, retries
+        if expected_version is not None:
+            continue  # the next read raises the conflict with the fresh state
+        retries += 1
+        metrics.status_update_retries.inc()
+        time.sleep(0.005 * (attempt + 1))
+    raise StateConflictError("Player changed too often to update; try again", current_state=None)
+
+
+def _history_of(plan: StatusPlan) -> PlayerStatusHistory:
+    member = plan.member  # as read under the lock: its old status and location
+    return history_row(
+        player_id=member.player_id,
+        room_id=member.room_id,
+        old_location=member.current_location,
+        old_status=member.status,
+        new_location=plan.location,
+        new_status=plan.status,
+        reason=plan.history_reason,
+        metadata=plan.metadata,
+    )
+
+
 @dataclass
 class BulkRow:
     player_id: object
@@ -309,46 +329,13 @@ class BulkRow:
 @transaction.atomic
 def bulk_update_status(*, room: RoomRef, rows: list[BulkRow], actor: Actor, reason: str = "") -> RoomChange:
     """All listed players change together, or none do: one bump, one event, one broadcast."""
-    if not rows:
-        raise ValidationError("players must not be empty", field="players")
-    if len(rows) > MAX_BULK_PLAYERS:
-        raise ValidationError(f"at most {MAX_BULK_PLAYERS} players per bulk update", field="players")
+    _require_bulk_size(rows)
     locked = lock_room(room)
     authorize_room(actor, locked)
     require_integration(actor)
     members = members_of_locked_room(locked)
-    seen: set = set()
-    updated: list[RoomMember] = []
-    history: list[PlayerStatusHistory] = []
     now = timezone.now()
-    for index, row in enumerate(rows):
-        field = f"players[{index}]"
-        member = members.get(row.player_id)
-        if member is None:
-            raise PlayerNotFoundError(f"Player {row.player_id} is not in this room", field=f"{field}.playerId")
-        if row.player_id in seen:
-            raise ValidationError(f"Player {row.player_id} is listed twice", field=f"{field}.playerId")
-        seen.add(row.player_id)
-        if row.location is not None and row.location not in Location.values:
-            raise ValidationError(f"location must be one of {', '.join(Location.values)}", field=f"{field}.location")
-        status = row.status or DEFAULT_STATUS_FOR_LOCATION.get(row.location, PlayerStatus.CONNECTED)
-        status, location = clean_status_and_location(status, row.location, room=locked, member=member, field=field)
-        game_data = _merged_game_data(member, clean_metadata(row.game_data, field=f"{field}.gameData"))
-        history.append(
-            PlayerStatusHistory(
-                player_id=member.player_id,
-                room_id=locked.pk,
-                old_location=member.current_location,
-                new_location=location,
-                old_status=member.status,
-                new_status=status,
-                reason=(reason or "bulk update")[:200],
-                metadata=row.game_data or {},
-            )
-        )
-        for name, value in _member_fields(status, location, game_data, now).items():
-            setattr(member, name, value)
-        updated.append(member)
+    updated, history = _apply_bulk_rows(locked, members, rows, reason=reason or "bulk update", now=now)
     # One UPDATE ... CASE for all rows; the trigger bumps each member's own version.
     RoomMember.objects.bulk_update(updated, list(_member_fields("", "", {}, now)))
     status_history_record_many(history)
@@ -365,6 +352,63 @@ def bulk_update_status(*, room: RoomRef, rows: list[BulkRow], actor: Actor, reas
         },
         room_fields=_returning_room_fields(locked),
     )
+
+
+def _require_bulk_size(rows: list[BulkRow]) -> None:
+    if not rows:
+        raise ValidationError("players must not be empty", field="players")
+    if len(rows) > MAX_BULK_PLAYERS:
+        raise ValidationError(f"at most {MAX_BULK_PLAYERS} players per bulk update", field="players")
+
+
+def _apply_bulk_rows(
+    locked: Room, members: dict, rows: list[BulkRow], *, reason: str, now
+) -> tuple[list[RoomMember], list[PlayerStatusHistory]]:
+    """Check every row and apply it to its member in memory (nothing is written if one fails);
+    returns the changed members and their history rows."""
+    seen: set = set()
+    updated: list[RoomMember] = []
+    history: list[PlayerStatusHistory] = []
+    for index, row in enumerate(rows):
+        field = f"players[{index}]"
+        member = _bulk_row_member(members, row, seen, field=field)
+        status, location, game_data = _clean_bulk_row(locked, member, row, field=field)
+        history.append(
+            history_row(
+                player_id=member.player_id,
+                room_id=locked.pk,
+                old_location=member.current_location,
+                old_status=member.status,
+                new_location=location,
+                new_status=status,
+                reason=reason,
+                metadata=row.game_data,
+            )
+        )
+        for name, value in _member_fields(status, location, game_data, now).items():
+            setattr(member, name, value)
+        updated.append(member)
+    return updated, history
+
+
+def _bulk_row_member(members: dict, row: BulkRow, seen: set, *, field: str) -> RoomMember:
+    member = members.get(row.player_id)
+    if member is None:
+        raise PlayerNotFoundError(f"Player {row.player_id} is not in this room", field=f"{field}.playerId")
+    if row.player_id in seen:
+        raise ValidationError(f"Player {row.player_id} is listed twice", field=f"{field}.playerId")
+    seen.add(row.player_id)
+    return member
+
+
+def _clean_bulk_row(locked: Room, member: RoomMember, row: BulkRow, *, field: str) -> tuple[str, str, dict]:
+    """(status, location, merged gameData) of one row, by the single update's rules."""
+    if row.location is not None and row.location not in Location.values:
+        raise ValidationError(f"location must be one of {', '.join(Location.values)}", field=f"{field}.location")
+    status = row.status or DEFAULT_STATUS_FOR_LOCATION.get(row.location, PlayerStatus.CONNECTED)
+    status, location = clean_status_and_location(status, row.location, room=locked, member=member, field=field)
+    game_data = _merged_game_data(member, clean_metadata(row.game_data, field=f"{field}.gameData"))
+    return status, location, game_data
 
 
 DEFAULT_STATUS_FOR_LOCATION = {

@@ -1,4 +1,9 @@
-"""Reads of rooms, members, events and game state; the only writes are to the snapshot cache."""
+"""Reads of rooms, members, events, games and game state, including reads on behalf of an actor
+(authorised here through rooms/permissions.py, so adapters never authorise reads themselves).
+
+Nothing here writes to the database. The one write is to the snapshot cache: a snapshot built
+on a cache miss is stored under its room version (`room_state_update_json`, `cache_room_state`).
+"""
 
 from __future__ import annotations
 
@@ -25,7 +30,7 @@ from .models import (
     RoomMember,
 )
 from .permissions import authorize_room, require_game_binding
-from .snapshot import room_state, room_state_update, to_json
+from .snapshot import room_state_update, to_json
 
 logger = logging.getLogger(__name__)
 
@@ -143,10 +148,6 @@ def room_state_update_json(*, room: Room, event: str = "sync") -> str:
 def room_snapshot(*, room: Room) -> dict:
     """`{room, players}` for `room`, from the cache when it matches the room's version."""
     return json.loads(room_state_update_json(room=room))["state"]
-
-
-def room_state_uncached(*, room: Room) -> dict:
-    return room_state(room, room_members(room=room))
 
 
 def room_events_after(*, room: Room, after_version: int, limit: int) -> list[RoomEvent]:

@@ -309,7 +309,7 @@ def seat_socket(room_code: str, token: str, *, client: str = "lobby"):
 
     from gamebuddies.asgi import application
 
-    from .test_consumer import SAME_ORIGIN, cookie_header
+    from .sockets import SAME_ORIGIN, cookie_header
 
     headers = [(b"host", b"testserver"), (b"origin", SAME_ORIGIN), (b"cookie", cookie_header(room_code, token))]
     communicator = WebsocketCommunicator(application, f"/ws/rooms/{room_code}/?client={client}", headers=headers)

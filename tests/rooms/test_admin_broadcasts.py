@@ -10,7 +10,7 @@ from django.urls import reverse
 from rooms import services
 from rooms.models import Room
 from tests.factories import SYSTEM, make_room, player_actor
-from tests.rooms.test_consumer import browser, close_code, receive_until
+from tests.rooms.sockets import browser, close_code, receive_until
 from tests.staff import staff_client
 
 pytestmark = [pytest.mark.django_db(transaction=True)]

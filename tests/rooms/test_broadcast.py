@@ -98,9 +98,9 @@ def test_within_a_process_an_older_snapshot_arriving_after_a_newer_one_is_droppe
     assert sent == [3, 5, 6]
 
 
-@pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_redis_down_at_broadcast_time_keeps_the_committed_write(settings):
+    # No Redis needed: the layer points at a port where none listens, on either test pass.
     settings.CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",

@@ -1,6 +1,7 @@
 """Atomic bulk status and single-statement game end (issue: state core)."""
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -8,7 +9,7 @@ from gamebuddies.errors import PlayerNotFoundError, ValidationError
 from players.models import PlayerStatusHistory
 from rooms import services
 from rooms.models import Room, RoomEvent, RoomMember
-from rooms.selectors import room_state_uncached
+from rooms.selectors import room_snapshot
 from tests.factories import SYSTEM, make_room, player_actor
 
 pytestmark = pytest.mark.django_db
@@ -92,6 +93,11 @@ def _count_queries(action) -> int:
     return len(captured.captured_queries)
 
 
+def _snapshot_not_cached(room) -> dict:
+    cache.clear()  # measure the snapshot as built, not as read back from the cache
+    return room_snapshot(room=room)
+
+
 def _queries_for(operation: str, size: int) -> int:
     room, seats = make_room(players=size, game_slug="quiz", max_players=size)
     services.game_start(room=room.pk, actor=player_actor(seats[0]))
@@ -100,7 +106,7 @@ def _queries_for(operation: str, size: int) -> int:
         "status": lambda: services.update_player_status(
             room=room.pk, player_id=seats[-1].player.pk, status="in_game", metadata={"x": 1}, actor=SYSTEM
         ),
-        "snapshot": lambda: room_state_uncached(room=room),
+        "snapshot": lambda: _snapshot_not_cached(room),
         "game_end": lambda: services.game_end(room=room.pk, actor=SYSTEM, result={"ok": True}),
     }
     return _count_queries(actions[operation])
@@ -116,7 +122,7 @@ def test_query_count_does_not_grow_with_room_size(operation, quiz_game):
 
 def test_snapshot_has_the_standard_fields():
     room, seats = make_room(players=2)
-    state = room_state_uncached(room=room)
+    state = room_snapshot(room=room)
     assert set(state["room"]) >= {"id", "code", "status", "currentGame", "hostId", "maxPlayers", "settings", "metadata"}
     assert set(state["players"][0]) >= {
         "id",

@@ -10,7 +10,7 @@ from django.core.cache import cache
 
 from rooms.services import chat
 from tests.factories import make_room
-from tests.rooms.test_consumer import browser, receive_until, request, room_version
+from tests.rooms.sockets import browser, receive_until, request, room_version
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 

@@ -6,7 +6,7 @@ import pytest
 from channels.testing import WebsocketCommunicator
 
 from gamebuddies.asgi import application
-from tests.rooms.test_consumer import make_room_async, request
+from tests.rooms.sockets import make_room_async, request
 
 
 @pytest.mark.django_db(transaction=True)

@@ -5,8 +5,8 @@ from django.db import connection
 
 from rooms import services
 from rooms.models import Room
+from tests.concurrency import run_concurrently
 from tests.factories import SYSTEM, make_room
-from tests.rooms.test_status_concurrency import run_concurrently
 
 
 @pytest.mark.django_db(transaction=True)

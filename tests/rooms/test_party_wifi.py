@@ -9,7 +9,7 @@ from django.test import Client
 
 from players import cookies
 from rooms.models import RoomMember
-from tests.rooms.test_consumer import close_code, cookie_header, make_room_async, socket
+from tests.rooms.sockets import close_code, cookie_header, make_room_async, socket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -106,7 +106,7 @@ def test_the_page_lists_rooms_as_text_with_a_join_link_through_the_join_page():
 
 def test_the_lobby_offers_the_switch_to_the_host_and_an_invite_qr_code():
     room, (host,) = make_room(players=1)
-    from tests.rooms.test_consumer import cookie_header  # the seat's cookie, as the browser holds it
+    from tests.rooms.sockets import cookie_header  # the seat's cookie, as the browser holds it
 
     client = Client(HTTP_COOKIE=cookie_header(room.room_code, host.token).decode())
     page = client.get(f"/rooms/{room.room_code}/").content.decode()

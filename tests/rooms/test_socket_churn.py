@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from tests.rooms.test_consumer import (
+from tests.rooms.sockets import (
     browser,
     close_code,
     cookie_header,

@@ -35,6 +35,7 @@ from tests.gameapi.conftest import (  # noqa: F401 - its autouse fixture: no req
 )
 from tests.staff import log_messages, staff_client
 
+from .sockets import browser, receive_until, request
 from .state_table import (  # noqa: F401 - lean_path is a fixture
     BULK_CASES,
     LOCATIONS,
@@ -56,7 +57,6 @@ from .state_table import (  # noqa: F401 - lean_path is a fixture
     set_scene,
     snapshot_before,
 )
-from .test_consumer import browser, receive_until, request
 
 SCENES = [(r, m) for r in ROOM_STATUSES for m in LOCATIONS]
 

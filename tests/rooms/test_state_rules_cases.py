@@ -31,8 +31,8 @@ from tests.gameapi.conftest import (  # noqa: F401 - its autouse fixture: no req
 )
 from tests.gameapi.lean_client import asgi_request, settle
 
+from .sockets import browser, receive_until, request
 from .state_table import agreement_triggers_off, lean_path, seat_socket  # noqa: F401 - lean_path is a fixture
-from .test_consumer import browser, receive_until, request
 
 API = "/api/v2"
 

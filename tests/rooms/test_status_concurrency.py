@@ -1,42 +1,18 @@
 """Concurrent status updates on real PostgreSQL: nothing lost, versions exact (issue: state core)."""
 
-import threading
-
 import msgpack
 import pytest
 import redis
 from django.conf import settings
-from django.db import connections
 
 from gamebuddies.actors import Actor
 from players.models import PlayerStatusHistory
 from rooms import services
 from rooms.models import Room, RoomEvent, RoomMember
+from tests.concurrency import run_concurrently
 from tests.factories import make_room
 
 SYSTEM = Actor.system("race")
-
-
-def run_concurrently(count, work):
-    """Start `count` threads on a barrier so their transactions really overlap."""
-    barrier = threading.Barrier(count)
-    errors = []
-
-    def run(index):
-        try:
-            barrier.wait(timeout=30)
-            work(index)
-        except Exception as exc:  # collected and asserted on by the test
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return errors
 
 
 @pytest.mark.postgres

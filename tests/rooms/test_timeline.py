@@ -7,7 +7,7 @@ import pytest
 
 from rooms import services
 from rooms.models import Room, RoomEvent
-from rooms.selectors import room_state_uncached
+from rooms.selectors import room_snapshot
 from rooms.timeline import room_state_at, room_timeline
 from tests.factories import SYSTEM, make_room, player_actor
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 def summary_of_live(room_pk) -> tuple[int, dict]:
     room = Room.objects.get(pk=room_pk)
-    state = room_state_uncached(room=room)
+    state = room_snapshot(room=room)
     players = {p["id"]: (p["role"], p["currentLocation"], p["status"], p["isReady"]) for p in state["players"]}
     r = state["room"]
     return room.version, {"status": r["status"], "game": r["currentGame"], "host": r["hostId"], "players": players}

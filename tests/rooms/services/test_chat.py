@@ -165,7 +165,8 @@ def test_the_chat_goes_with_the_room_in_the_retention_sweep():
     chat.chat_send(room=room.pk, actor=player_actor(guest), text="bye")
     chat.chat_mute(room=room.pk, actor=player_actor(host), target_player_id=guest.player.pk, muted=True)
     Room.objects.filter(pk=room.pk).update(status=RoomStatus.FINISHED)
-    Room.objects.filter(pk=room.pk).update(updated_at=room.updated_at - timedelta(days=400))
+    long_ago = room.created_at - timedelta(days=400)  # the sweep narrows by created_at, decides by updated_at
+    Room.objects.filter(pk=room.pk).update(created_at=long_ago, updated_at=long_ago)
     assert prune_rooms() == 1
     assert not ChatMessage.objects.exists() and not ChatModeration.objects.exists()
 

@@ -1,4 +1,7 @@
-"""Player status updates: validation, conflicts, history, merge (issue: state core)."""
+"""Player status (rooms/services/status.py): single updates (validation, conflicts, history,
+merge) and atomic bulk updates."""
+
+from __future__ import annotations
 
 import pytest
 
@@ -129,3 +132,51 @@ def test_a_session_for_one_room_cannot_act_on_another():
     intruder = Actor.player(player_id=seats_a[0].player.pk, room_id=room_a.pk)
     with pytest.raises(ForbiddenError):
         services.member_set_ready(room=room_b.pk, player_id=seats_a[0].player.pk, ready=True, actor=intruder)
+
+
+def _locations(room):
+    return dict(RoomMember.objects.filter(room=room).values_list("player_id", "current_location"))
+
+
+def test_bulk_update_with_one_unknown_player_changes_nothing_and_names_the_row():
+    room, seats = make_room(in_game=True, players=3)
+    _, strangers = make_room()
+    before = (_locations(room), Room.objects.get(pk=room.pk).version, PlayerStatusHistory.objects.count())
+    rows = [
+        services.BulkRow(player_id=seats[1].player.pk, location="game", status=None, game_data={}),
+        services.BulkRow(player_id=strangers[0].player.pk, location="game", status=None, game_data={}),
+    ]
+    with pytest.raises(PlayerNotFoundError) as caught:
+        services.bulk_update_status(room=room.pk, rows=rows, actor=SYSTEM, reason="round 2")
+    assert caught.value.field == "players[1].playerId"
+    assert (_locations(room), Room.objects.get(pk=room.pk).version, PlayerStatusHistory.objects.count()) == before
+
+
+def test_bulk_update_with_one_invalid_row_changes_nothing():
+    room, seats = make_room(in_game=True, players=3)
+    rows = [
+        services.BulkRow(player_id=seats[1].player.pk, location="game", status=None, game_data={}),
+        services.BulkRow(player_id=seats[2].player.pk, location="moon", status=None, game_data={}),
+    ]
+    with pytest.raises(ValidationError) as caught:
+        services.bulk_update_status(room=room.pk, rows=rows, actor=SYSTEM)
+    assert caught.value.field == "players[1].location"
+    assert set(_locations(room).values()) == {"lobby"}
+
+
+def test_good_bulk_update_bumps_the_room_once_with_one_event_and_one_broadcast(django_capture_on_commit_callbacks):
+    room, seats = make_room(in_game=True, players=4)
+    rows = [
+        services.BulkRow(player_id=s.player.pk, location="game", status=None, game_data={"team": i % 2})
+        for i, s in enumerate(seats[1:])
+    ]
+    with django_capture_on_commit_callbacks() as callbacks:
+        change = services.bulk_update_status(room=room.pk, rows=rows, actor=SYSTEM, reason="teams")
+    assert change.version == room.version + 1
+    assert RoomEvent.objects.filter(room=room, room_version=change.version).count() == 1
+    assert PlayerStatusHistory.objects.filter(room=room).count() == 3
+    assert [s.player.pk for s in seats[1:] if _locations(room)[s.player.pk] == "game"] == [
+        s.player.pk for s in seats[1:]
+    ]
+    # One broadcast callback (plus the metrics counter) for the whole bulk change.
+    assert sum(1 for c in callbacks if "publish" in getattr(c, "__qualname__", "")) == 1

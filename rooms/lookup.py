@@ -8,11 +8,12 @@ in the room asks about a room it is already in: that lookup is never behind the 
 
 from __future__ import annotations
 
-from gamebuddies.errors import InvalidSessionError
+from gamebuddies.errors import ForbiddenError, InvalidSessionError
 from gamebuddies.ratelimits import browser_code_lookup_guard
 from players.selectors import session_get_active
 
 from .models import Room
+from .permissions import require_session_in_room
 from .selectors import normalize_room_code, room_get_live
 
 
@@ -29,9 +30,7 @@ def room_for_browser(*, code: str, ip: str, browser: str, seat_token: str | None
 def _room_of_seat(token: str, code: str) -> Room | None:
     try:
         session = session_get_active(token=token)
-    except InvalidSessionError:
+        require_session_in_room(session, room_code=normalize_room_code(code))
+    except (InvalidSessionError, ForbiddenError):
         return None
-    room = session.room
-    if room.room_code != normalize_room_code(code) or not room.is_live:
-        return None
-    return room
+    return session.room if session.room.is_live else None  # a closed room's code may name a newer one

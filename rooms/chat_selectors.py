@@ -6,9 +6,9 @@ kind decides (rooms/models.py ChatModeration), so the record and the rule cannot
 
 from __future__ import annotations
 
-from .models import ChatAction, ChatMessage, ChatModeration
+from gamebuddies.limits import CHAT_MESSAGES_KEPT
 
-CHAT_MESSAGES_KEPT = 50
+from .models import ChatAction, ChatMessage, ChatModeration
 
 
 def chat_message_fields(message: ChatMessage) -> dict:

@@ -21,10 +21,16 @@ from django.utils.translation import gettext as _
 
 from gamebuddies.actors import Actor
 from gamebuddies.errors import ForbiddenError, NotFoundError, PlayerNotFoundError, ValidationError
-from gamebuddies.limits import CHAT_MESSAGE_BURST, CHAT_MESSAGE_MAX_CHARS, CHAT_MESSAGES_PER_SECOND, CHAT_RATE_PER_SEAT
+from gamebuddies.limits import (
+    CHAT_MESSAGE_BURST,
+    CHAT_MESSAGE_MAX_CHARS,
+    CHAT_MESSAGES_KEPT,
+    CHAT_MESSAGES_PER_SECOND,
+    CHAT_RATE_PER_SEAT,
+)
 from gamebuddies.ratelimits import TokenBuckets, hit
 
-from ..chat_selectors import CHAT_MESSAGES_KEPT, chat_is_muted, chat_message_fields, chat_spectators_allowed
+from ..chat_selectors import chat_is_muted, chat_message_fields, chat_spectators_allowed
 from ..locks import RoomRef, lock_room
 from ..models import ChatAction, ChatMessage, ChatModeration, RoomMember
 from ..permissions import authorize_room, require_chat_sender, require_host

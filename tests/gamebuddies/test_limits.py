@@ -56,6 +56,7 @@ def test_defaults_are_the_documented_ones():
     assert (limits.MAX_GAME_RESULT_BYTES, limits.MAX_GAME_STATE_BYTES) == (16 * 1024, 256 * 1024)
     assert (limits.MAX_BULK_PLAYERS, limits.MAX_SPECTATORS, limits.ROOM_DEFAULT_MAX_PLAYERS) == (100, 20, 8)
     assert (limits.CHAT_MESSAGES_PER_SECOND, limits.CHAT_MESSAGE_BURST, limits.CHAT_RATE_PER_SEAT) == (1, 5, "30/m")
+    assert limits.CHAT_MESSAGES_KEPT == 50
 
 
 def test_the_room_size_constraint_checks_the_same_cap_the_services_use():

@@ -73,8 +73,6 @@ def test_the_listing_is_one_query_however_many_rooms_exist(django_assert_num_que
 
 @pytest.mark.postgres
 def test_the_public_lobby_index_exists_on_postgresql():
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL only")
     with connection.cursor() as cursor:
         cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'idx_rooms_public_lobby'")
         (definition,) = cursor.fetchone()

@@ -32,7 +32,6 @@ from ..permissions import require_game_binding, require_platform, require_staff_
 from ..selectors import game_get_active
 from .changes import RoomChange, commit_room_change
 
-MAX_PLAYERS_LIMIT = MAX_PLAYERS_PER_ROOM  # the old name, still imported by the Game API's input modules
 _CODE_ATTEMPTS = 20
 
 

@@ -3,7 +3,9 @@ own, with in-memory rooms and seats (the services' tests show the rules applied 
 
 from __future__ import annotations
 
+import ast
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -142,3 +144,17 @@ def test_the_acting_seat_is_the_players_own_and_a_player_without_one_may_do_noth
     assert permissions.acting_member(STAFF, {}) is None
     with pytest.raises(ForbiddenError):
         permissions.acting_member(PLAYER, {})
+
+
+def test_the_game_api_views_leave_authorisation_to_the_services_and_selectors():
+    # Their reads go through rooms.selectors (room_get_for_actor, game_slug_for_actor), so no view
+    # holds a copy of a rule that could drift from this module.
+    views = Path(__file__).resolve().parents[2] / "gameapi" / "views"
+    importing = [
+        path.name
+        for path in sorted(views.glob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text()))
+        if (isinstance(node, ast.ImportFrom) and node.module == "rooms.permissions")
+        or (isinstance(node, ast.Import) and any(alias.name == "rooms.permissions" for alias in node.names))
+    ]
+    assert importing == []

@@ -160,6 +160,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self._close(CLOSE_UNAVAILABLE)
         return True
 
+    def _stop_auth_timer(self) -> None:
+        timer = getattr(self, "_auth_timer", None)
+        if timer:
+            timer.cancel()
+
     async def _auth_timeout(self):
         if self.player_id is None and not self.closing:
             await self._close(CLOSE_UNAUTHENTICATED)
@@ -179,9 +184,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if not session.room.is_live:  # its code now names a newer room
             await self._close(CLOSE_FORBIDDEN)
             return None
-        timer = getattr(self, "_auth_timer", None)
-        if timer:
-            timer.cancel()
+        self._stop_auth_timer()
         actor = Actor.player(player_id=session.player_id, room_id=session.room_id)
         # Join the group first, so this socket also gets the snapshot of its own arrival.
         self.group = session.room.group_name
@@ -211,9 +214,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         return seated.version
 
     async def disconnect(self, code):
-        timer = getattr(self, "_auth_timer", None)
-        if timer:
-            timer.cancel()
+        self._stop_auth_timer()
         if self.group:
             try:
                 await self.channel_layer.group_discard(self.group, self.channel_name)
@@ -281,6 +282,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
             if message.type != "auth":
                 await self._close(CLOSE_UNAUTHENTICATED)
                 return
+            # The client said who it is in time; how long checking that takes is ours (under a
+            # reconnect storm the database thread queues), so the deadline ends with the frame.
+            self._stop_auth_timer()
             try:
                 version = await self._authenticate(message.data.get("token"))
             except Exception as exc:

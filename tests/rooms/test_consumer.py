@@ -6,13 +6,15 @@ Channels' WebsocketCommunicator; the last test uses a real Uvicorn server.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 
 import pytest
 from channels.db import database_sync_to_async
 from django.conf import settings
 
-from rooms import services
+from rooms import consumers, services
 from rooms.models import RoomMember
 from tests.factories import SYSTEM, make_room, player_actor
 from tests.rooms.sockets import (
@@ -76,6 +78,28 @@ async def test_no_auth_within_the_timeout_closes_4401(settings):
     communicator = socket(room.room_code, origin=None)
     assert (await communicator.connect())[0]
     assert await close_code(communicator) == 4401
+
+
+async def test_an_auth_frame_sent_in_time_is_not_cut_off_while_the_server_is_slow_to_check_it(settings, monkeypatch):
+    # A reconnect storm queues the database thread: a client that sent its token promptly must
+    # not be closed 4401 because checking it took longer than the deadline.
+    settings.WS_AUTH_TIMEOUT_SECONDS = 0.2
+    room, seats = await make_room_async(players=2)
+    real_lookup = consumers.session_get_active
+
+    def slow_lookup(**kwargs):
+        time.sleep(0.5)
+        return real_lookup(**kwargs)
+
+    monkeypatch.setattr(consumers, "session_get_active", slow_lookup)
+    communicator = socket(room.room_code, origin=None)
+    assert (await communicator.connect())[0]
+    ack = await request(communicator, "a1", {"type": "auth", "token": seats[1].token})
+    assert ack["success"] is True
+    await asyncio.sleep(0.3)  # well past the deadline: the socket is still open and seated
+    sync_ack = await request(communicator, "s1", {"type": "sync", "lastKnownVersion": 0})
+    assert sync_ack["success"] is True
+    await communicator.disconnect()
 
 
 async def test_invalid_token_closes_4401():

@@ -10,11 +10,10 @@ Django runs synchronous views on.
 from __future__ import annotations
 
 from gamebuddies.actors import Actor
-from gamebuddies.errors import ForbiddenError, InvalidSessionError, RoomNotFoundError
+from gamebuddies.errors import InvalidSessionError
 from players.selectors import session_get_active
 from rooms import services as room_services
-from rooms.permissions import authorize_room
-from rooms.selectors import member_get
+from rooms.selectors import member_get, room_visible_to_actor
 
 from . import presenters
 
@@ -40,14 +39,6 @@ def game_end(*, room_code: str, data: dict, actor: Actor) -> dict:
     return presenters.game_ended(result)
 
 
-def _key_sees(actor: Actor, room) -> bool:
-    try:
-        authorize_room(actor, room)
-    except (ForbiddenError, RoomNotFoundError):  # another game's room is no room to a bound key
-        return False
-    return True
-
-
 def session_validate(*, data: dict, actor: Actor) -> dict:
     """Is this token an active session of a seat in a live room the key may see?"""
     try:
@@ -55,7 +46,7 @@ def session_validate(*, data: dict, actor: Actor) -> dict:
     except InvalidSessionError:
         return presenters.SESSION_INVALID
     room = session.room
-    if not room.is_live or not _key_sees(actor, room):
+    if not room.is_live or not room_visible_to_actor(room=room, actor=actor):
         # A token from another game's room gets the same answer as an unknown token:
         # a bound key learns nothing about sessions it may not use.
         return presenters.SESSION_INVALID

@@ -17,7 +17,13 @@ from django.db.models import QuerySet
 
 from gamebuddies import aredis
 from gamebuddies.actors import Actor
-from gamebuddies.errors import GameNotFoundError, RoomClosedError, RoomNotFoundError, ValidationError
+from gamebuddies.errors import (
+    ForbiddenError,
+    GameNotFoundError,
+    RoomClosedError,
+    RoomNotFoundError,
+    ValidationError,
+)
 
 from .models import (
     LIVE_ROOM_STATUSES,
@@ -68,6 +74,16 @@ def room_get_for_actor(*, code: str, actor: Actor) -> Room:
     room = room_get_live(code=code)
     authorize_room(actor, room)
     return room
+
+
+def room_visible_to_actor(*, room: Room, actor: Actor) -> bool:
+    """May this actor read this room it already holds (say, through a session token)? To a key
+    bound to another game, that game's rooms do not exist."""
+    try:
+        authorize_room(actor, room)
+    except (ForbiddenError, RoomNotFoundError):
+        return False
+    return True
 
 
 def game_slug_for_actor(*, actor: Actor, requested: str | None) -> str:

@@ -47,6 +47,16 @@ def test_a_room_is_read_for_an_actor_only_if_that_actor_may_see_it(quiz_game):
         selectors.room_get_for_actor(code=room.room_code, actor=REACTION_KEY)
 
 
+def test_a_room_already_in_hand_is_visible_only_to_an_actor_that_may_read_it(quiz_game):
+    room, seats = make_room(players=1, game_slug="quiz")
+    other, _ = make_room(players=1)
+    assert selectors.room_visible_to_actor(room=room, actor=QUIZ_KEY)
+    assert selectors.room_visible_to_actor(room=room, actor=player_actor(seats[0]))
+    assert not selectors.room_visible_to_actor(room=room, actor=REACTION_KEY)
+    assert not selectors.room_visible_to_actor(room=other, actor=player_actor(seats[0]))
+    assert not selectors.room_visible_to_actor(room=room, actor=Actor.visitor())
+
+
 def test_the_game_a_read_is_about_is_the_named_one_or_a_bound_keys_own():
     assert selectors.game_slug_for_actor(actor=QUIZ_KEY, requested=None) == "quiz"
     assert selectors.game_slug_for_actor(actor=Actor.system(), requested="reaction") == "reaction"

@@ -65,20 +65,5 @@ def sessions_revoke_room(*, room_id) -> int:
     )
 
 
-def status_history_record(
-    *, member, new_location: str, new_status: str, reason: str, metadata: dict
-) -> PlayerStatusHistory:
-    return PlayerStatusHistory.objects.create(
-        player_id=member.player_id,
-        room_id=member.room_id,
-        old_location=member.current_location,
-        new_location=new_location,
-        old_status=member.status,
-        new_status=new_status,
-        reason=reason[:200],
-        metadata=metadata,
-    )
-
-
 def status_history_record_many(rows: list[PlayerStatusHistory]) -> None:
     PlayerStatusHistory.objects.bulk_create(rows)

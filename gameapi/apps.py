@@ -8,7 +8,7 @@ class GameApiConfig(AppConfig):
 
     def ready(self):
         # Room changes write their webhook deliveries in the same transaction (outbox).
-        from rooms.services.changes import register_in_transaction_hook
+        from rooms.services import register_in_transaction_hook
 
         from .webhooks.outbox import record_room_change, room_has_endpoints
 

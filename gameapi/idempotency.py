@@ -40,7 +40,7 @@ from django.http import HttpResponse
 from gamebuddies import metrics
 from gamebuddies.errors import DuplicateRequestError, IdempotencyKeyReusedError, ValidationError
 from gamebuddies.validation import loads_json
-from rooms.services.fast_status import AlreadyApplied, IdempotentWrite
+from rooms.services import AlreadyApplied, IdempotentWrite
 
 from . import conf, idempotency_store
 

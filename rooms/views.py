@@ -190,7 +190,7 @@ def home(request):
 def _rejoin(request, code: str):
     """The original GameBuddies' return link, `/?rejoin=<CODE>&name=<NAME>&fromGame=true`:
     the player's seat back (by cookie, else by name just after the game), then the lobby."""
-    from gameapi.compat.services import rejoin  # the original's rule lives with the compat layer
+    from gameapi.compat import rejoin  # the original's rule lives with the compat layer
 
     room, error_page = _lookup_or_page(request, code)
     if error_page:

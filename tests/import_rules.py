@@ -7,7 +7,10 @@
 - nothing imports an adapter, except the wiring that mounts it (urls.py, routing.py, asgi.py)
   and the other modules of its own adapter package (gameapi/views/ is one adapter);
 - models import no services, selectors or adapters (only models and project infrastructure);
-- project infrastructure (`gamebuddies/`) imports no app, except the wiring (urls.py, asgi.py).
+- project infrastructure (`gamebuddies/`) imports no app, except the wiring (urls.py, asgi.py);
+- another app is used through a package's public surface: `rooms.services` (what its `__init__`
+  lists in `__all__`), never one of the package's modules (`rooms.services.status`); the wiring
+  may mount a package's adapters.
 
 Beside the imports, adapters may name model classes (the admin registers them, a view reads an
 enum) but write rows only through services: `direct_writes` finds `Model.objects.create(...)`,
@@ -138,6 +141,49 @@ def violation(importer: str, imported: str) -> str | None:
     return None
 
 
+PRIVATE = "another app is used through a package's public surface"
+
+
+def _public_names(init: Path) -> set[str]:
+    """The names a package's `__init__` lists in `__all__` (a literal list or tuple)."""
+    for node in ast.parse(init.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "__all__" for t in node.targets):
+            return {elt.value for elt in getattr(node.value, "elts", []) if isinstance(elt, ast.Constant)}
+    return set()
+
+
+def private_imports(importer: str, path: Path, modules: dict[str, Path]) -> list[tuple[str, int]]:
+    """(module, line) for every import of another app's module inside one of its packages (an
+    app's own top level is its surface): `rooms.services.status`, or `from rooms.services import
+    status` unless `status` is in `rooms.services.__all__`. Relative imports stay in their app."""
+    if is_wiring(importer):
+        return []
+    app = importer.split(".")[0]
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            named = [(alias.name, None) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            named = [(node.module, alias.name) for alias in node.names]
+        else:
+            continue
+        for module, name in named:
+            parts = module.split(".")
+            if parts[0] not in APPS or parts[0] == app:
+                continue
+            for depth in range(2, len(parts) + 1):
+                package = ".".join(parts[:depth])
+                if modules.get(package, Path()).name != "__init__.py":
+                    continue
+                if depth < len(parts):  # a module inside the package, named in the statement
+                    found.append((".".join(parts[: depth + 1]), node.lineno))
+                    break
+                child = f"{package}.{name}"
+                if child in modules and name not in _public_names(modules[package]):
+                    found.append((child, node.lineno))
+    return found
+
+
 def bad_edges(root: Path) -> list[Edge]:
     modules = project_modules(root)
     known = set(modules)
@@ -148,6 +194,8 @@ def bad_edges(root: Path) -> list[Edge]:
             rule = violation(importer, imported)
             if rule:
                 edges.add(Edge(importer, imported, rule, line))
+        for imported, line in private_imports(importer, path, modules):
+            edges.add(Edge(importer, imported, PRIVATE, line))
     # One entry per (importer, imported): the first line that makes the edge.
     first = {}
     for edge in sorted(edges, key=lambda e: (e.key, e.line)):

@@ -1,6 +1,8 @@
 """The import rule of docs/architecture.md holds for every module of the apps and `gamebuddies/`:
 adapters -> services / selectors -> models, nothing imports an adapter (but the URL, socket and
-ASGI wiring), project infrastructure imports no app, adapters write rows only through services.
+ASGI wiring), project infrastructure imports no app, another app is used through a package's
+public surface (`rooms.services`, not `rooms.services.status`), adapters write rows only through
+services.
 
 The checker (tests/import_rules.py) reads the source with `ast`; the tests at the end run it on
 small projects written to a temporary directory, so a new bad edge is shown to fail it.
@@ -13,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.import_rules import bad_edges, direct_writes
+from tests.import_rules import PRIVATE, bad_edges, direct_writes
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -129,11 +131,40 @@ def test_a_project_that_keeps_the_rule_has_no_bad_edge_and_no_direct_write(tmp_p
             "import players.services\n",
             ("gamebuddies.errors", "players.services", "project infrastructure imports no app"),
         ),
+        # another app reaching inside a package, by its module path or by name from the package
+        (
+            "gameapi/operations.py",
+            "from rooms.services.lifecycle import room_create\n",
+            ("gameapi.operations", "rooms.services.lifecycle", PRIVATE),
+        ),
+        (
+            "gameapi/operations.py",
+            "import rooms.services.lifecycle\n",
+            ("gameapi.operations", "rooms.services.lifecycle", PRIVATE),
+        ),
+        (
+            "gameapi/operations.py",
+            "from rooms.services import lifecycle\n",
+            ("gameapi.operations", "rooms.services.lifecycle", PRIVATE),
+        ),
     ],
 )
 def test_a_new_edge_against_the_rule_is_reported(tmp_path, name, source, expected):
     root = project(tmp_path, {**GOOD, name: source})
     assert edges(root) == [expected]
+
+
+def test_a_module_a_package_exports_may_be_imported_from_it_by_another_app(tmp_path):
+    exported = "from . import lifecycle\nfrom .lifecycle import room_create\n__all__ = ['lifecycle', 'room_create']\n"
+    root = project(
+        tmp_path,
+        {
+            **GOOD,
+            "rooms/services/__init__.py": exported,
+            "gameapi/operations.py": "from rooms.services import lifecycle, room_create\n",
+        },
+    )
+    assert edges(root) == []
 
 
 def test_an_adapter_that_writes_rows_itself_is_reported(tmp_path):

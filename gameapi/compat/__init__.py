@@ -6,3 +6,7 @@ parsing the original's request shape, calling the same services as our own API, 
 answering in the original's body shape (presenters.py). docs/compatibility.md maps
 every route and field.
 """
+
+from .services import rejoin  # the original's return link, used by the room pages (rooms/views.py)
+
+__all__ = ["rejoin"]

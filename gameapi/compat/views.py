@@ -15,7 +15,7 @@ from players import cookies
 from players.selectors import session_get_active
 from rooms import services as room_services
 from rooms.selectors import game_state_latest, member_get, normalize_room_code, room_get_live, room_members
-from rooms.services.status import clean_metadata
+from rooms.services import clean_metadata
 
 from .. import operations
 from ..authentication import require_scope

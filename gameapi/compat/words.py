@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from gamebuddies.errors import ValidationError
 from rooms.models import Location, PlayerStatus
-from rooms.services.status import ALLOWED_LOCATIONS, DEFAULT_STATUS_FOR_LOCATION
+from rooms.services import ALLOWED_LOCATIONS, DEFAULT_STATUS_FOR_LOCATION
 
 # Word -> the location it means when the game sends none (None: our service's default).
 WORD_LOCATIONS: dict[str, str | None] = {

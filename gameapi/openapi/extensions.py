@@ -15,7 +15,7 @@ from __future__ import annotations
 from drf_spectacular.extensions import OpenApiSerializerExtension, OpenApiSerializerFieldExtension
 
 from gamebuddies.limits import MAX_BULK_PLAYERS
-from rooms.services.status import ALLOWED_LOCATIONS
+from rooms.services import ALLOWED_LOCATIONS
 
 DISPLAY_NAME_FORMAT = "display-name"
 

@@ -52,9 +52,8 @@ from gamebuddies.errors import (
 from gamebuddies.logging import bind, log_context
 from gamebuddies.ratelimits import client_ip_from_scope
 from rooms.services import fast_status
-from rooms.snapshot import player_fields
 
-from .. import conf, idempotency, operations, request_log, throttles
+from .. import conf, idempotency, operations, presenters, request_log, throttles
 from ..authentication import API_KEY_HEADER, actor_for, refuse_key_in_query, require_scope
 from ..inputs import BulkStatus, GameEnd, Heartbeat, SessionValidate, StatusUpdate
 from ..models import Scope
@@ -409,19 +408,11 @@ async def _status(request: _Request, api_key, data: dict) -> _Response:
     timestamp = utc_now_iso()
     wait = data["waitForBroadcast"]
 
-    def answer(event_id, version: int, member) -> dict:
-        return {
-            "success": True,
-            "updateId": "" if event_id is None else str(event_id),
-            "roomVersion": version,
-            "player": player_fields(member),
-            "timestamp": timestamp,
-        }
-
     def recorded_answer(version: int, member) -> dict:
         # A replay from the durable record follows a COMMIT whose outcome was unknown, so
         # nobody saw the broadcast through: it is not reported as made.
-        return {**answer(None, version, member), **({"broadcast": {"broadcasted": False}} if wait else {})}
+        answer = presenters.status_acknowledged(None, version, member, timestamp=timestamp)
+        return {**answer, **({"broadcast": {"broadcasted": False}} if wait else {})}
 
     guard = request.claim.guard
     try:
@@ -441,7 +432,7 @@ async def _status(request: _Request, api_key, data: dict) -> _Response:
     except fast_status.AlreadyApplied as applied:
         idempotency.replay_applied(guard, applied)
     request.snapshot_cache, request.publication = result.snapshot_cache, result.publication
-    body = answer(result.event_id, result.version, result.member)
+    body = presenters.status_acknowledged(result.event_id, result.version, result.member, timestamp=timestamp)
     if wait:
         body["broadcast"] = {"broadcasted": await result.ticket.wait_async(conf.BROADCAST_WAIT_SECONDS)}
     return _Response(200, body)
@@ -451,9 +442,7 @@ async def _heartbeat(request: _Request, api_key, data: dict) -> _Response:
     await fast_status.member_heartbeat(
         room_code=request.room_code, player_id=request.player_id, actor=actor_for(api_key)
     )
-    return _Response(
-        200, {"success": True, "serverTime": utc_now_iso(), "nextHeartbeatMs": settings.HEARTBEAT_INTERVAL_MS}
-    )
+    return _Response(200, presenters.heartbeat_acknowledged())
 
 
 def _on_a_thread(operation):

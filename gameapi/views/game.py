@@ -50,18 +50,7 @@ class GameStartView(GameApiView):
         data = self.parse(GameStart)
         with self.code_lookup():
             change = room_services.game_start(room=room_code, actor=self.actor, settings=data.get("settings"))
-        return Response(
-            {
-                "success": True,
-                "game": change.room.current_game_id,
-                "players": _players_in_game(change),
-                "roomVersion": change.version,
-            }
-        )
-
-
-def _players_in_game(change) -> list[str]:
-    return [p["id"] for p in change.state["players"] if p["currentLocation"] == "game"]
+        return Response(presenters.game_started(change))
 
 
 class GameEndView(GameApiView):
@@ -150,7 +139,7 @@ class GameStateView(GameApiView):
                 actor=self.actor,
                 expected_version=data.get("expectedVersion"),
             )
-        return Response({"game": row.game_id, "version": row.version, "gameRunId": presenters.run_id(row.game_run_id)})
+        return Response(presenters.game_state_saved(row))
 
 
 class EventsView(GameApiView):
@@ -173,13 +162,5 @@ class EventsView(GameApiView):
         query = self.parse(EventsQuery, data=request.query_params)
         with self.code_lookup():  # another game's room is an unknown code to a bound key: counted alike
             room = room_get_for_actor(code=room_code, actor=self.actor)
-        limit = query["limit"]
-        rows = room_events_after(room=room, after_version=query["after"], limit=limit + 1)
-        page = rows[:limit]
-        return Response(
-            {
-                "events": [presenters.event(row) for row in page],
-                "nextAfter": page[-1].room_version if page else query["after"],
-                "hasMore": len(rows) > limit,
-            }
-        )
+        rows = room_events_after(room=room, after_version=query["after"], limit=query["limit"] + 1)
+        return Response(presenters.events_page(rows, after=query["after"], limit=query["limit"]))

@@ -7,14 +7,13 @@ from rest_framework.response import Response
 from gamebuddies.errors import utc_now_iso
 from gamebuddies.readiness import readiness
 
-from .. import operations
+from .. import operations, presenters
 from ..base import GameApiView
 from ..inputs import SessionValidate
 from ..models import Scope
 from ..openapi import examples
 from ..openapi.operation import api_operation
 from ..openapi.responses import HealthOut, KeyValidateOut, SessionValidateOut
-from ..presenters import iso
 
 
 class HealthView(GameApiView):
@@ -51,16 +50,7 @@ class KeyValidateView(GameApiView):
         examples=examples.KEY_VALIDATE,
     )
     def get(self, request):
-        key = self.api_key
-        return Response(
-            {
-                "valid": True,
-                "service": key.service_name,
-                "scopes": list(key.scopes),
-                "game": key.game_id,
-                "expiresAt": iso(key.expires_at),
-            }
-        )
+        return Response(presenters.key_valid(self.api_key))
 
 
 class SessionValidateView(GameApiView):

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import uuid
 
-from django.conf import settings
 from rest_framework.response import Response
 
 from gamebuddies.errors import utc_now_iso
 from rooms import services as room_services
 from rooms.selectors import normalize_room_code, room_get_live
-from rooms.snapshot import player_fields
 
-from .. import operations
+from .. import operations, presenters
 from ..base import GameApiView
 from ..inputs import BulkStatus, Heartbeat, StatusUpdate
 from ..models import Scope
@@ -64,13 +62,8 @@ class StatusView(GameApiView):
                 actor=self.actor,
                 reason=f"api: {self.api_key.service_name}"[:200],
             )
-        body = {
-            "success": True,
-            "updateId": str(result.change.event_id),
-            "roomVersion": result.change.version,
-            "player": player_fields(result.member),
-            "timestamp": utc_now_iso(),
-        }
+        change = result.change
+        body = presenters.status_acknowledged(change.event_id, change.version, result.member, timestamp=utc_now_iso())
         if data["waitForBroadcast"]:
             body["broadcast"] = {"broadcasted": self.broadcast_delivered(result.change.ticket)}
         return Response(body)
@@ -108,9 +101,7 @@ class HeartbeatView(GameApiView):
         with self.code_lookup():
             room = room_get_live(code=room_code)
         room_services.member_heartbeat(room=room, player_id=player_id, actor=self.actor)
-        return Response(
-            {"success": True, "serverTime": utc_now_iso(), "nextHeartbeatMs": settings.HEARTBEAT_INTERVAL_MS}
-        )
+        return Response(presenters.heartbeat_acknowledged())
 
 
 class BulkStatusView(GameApiView):

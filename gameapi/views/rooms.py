@@ -8,13 +8,13 @@ from players.claims import claim_issue
 from rooms import services as room_services
 from rooms.selectors import room_get_for_actor, room_snapshot
 
+from .. import presenters
 from ..base import GameApiView
 from ..inputs import RoomCreate, SeatRequest
 from ..models import Scope
 from ..openapi import examples
 from ..openapi.operation import api_operation
 from ..openapi.responses import RoomCreatedOut, RoomSnapshotOut, SeatOut
-from ..presenters import lobby_url
 
 
 class RoomCreateView(GameApiView):
@@ -51,17 +51,9 @@ class RoomCreateView(GameApiView):
             avatar=data.get("avatar"),
             avatar_colour=data.get("avatarColour"),
         )
-        code = seat.room.room_code
-        body = {
-            "roomCode": code,
-            "version": seat.change.version,
-            "host": {
-                "playerId": str(seat.player.pk),
-                "sessionToken": seat.token,
-                "lobbyUrl": lobby_url(request, code, claim_code=claim_issue(player=seat.player, room=seat.room)),
-            },
-        }
-        return Response(body, status=201)
+        claim_code = claim_issue(player=seat.player, room=seat.room)
+        url = presenters.lobby_url(request, seat.room.room_code, claim_code=claim_code)
+        return Response(presenters.room_created(seat, lobby_url=url), status=201)
 
 
 class RoomDetailView(GameApiView):
@@ -115,7 +107,4 @@ class SeatView(GameApiView):
                 avatar=data.get("avatar"),
                 avatar_colour=data.get("avatarColour"),
             )
-        return Response(
-            {"playerId": str(seat.player.pk), "sessionToken": seat.token, "version": seat.change.version},
-            status=201,
-        )
+        return Response(presenters.seated(seat), status=201)

@@ -291,7 +291,6 @@ def lobby(request, code: str):
         "me": {"playerId": str(member.player_id), "role": member.role},
         "games": games,
         "urls": {
-            "socket": f"/ws/rooms/{room.room_code}/",
             "play": reverse("rooms:play", kwargs={"code": room.room_code}),
             "join": join_url,
         },

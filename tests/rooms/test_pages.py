@@ -241,7 +241,6 @@ def test_lobby_renders_names_as_text_and_hands_state_to_js_without_any_session_t
     assert [p["name"] for p in data["state"]["players"]] == ["Host", XSS_NAME]
     assert data["version"] == Room.objects.get(pk=room.pk).version
     assert data["urls"]["join"].endswith(f"/r/{room.room_code}")
-    assert data["urls"]["socket"] == f"/ws/rooms/{room.room_code}/"
 
 
 def test_lobby_offers_the_catalog_with_settings_schemas(quiz_game):

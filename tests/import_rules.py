@@ -226,3 +226,33 @@ def direct_writes(root: Path) -> list[str]:
             if isinstance(func, ast.Attribute) and func.attr in WRITE_METHODS and _through_manager(func.value):
                 found.append(f"{module}:{node.lineno} {func.attr}")
     return sorted(found)
+
+
+def _is_test_or_conftest(module: str) -> bool:
+    last = module.rsplit(".", 1)[-1]
+    return last == "conftest" or last.startswith("test_")
+
+
+def imports_of_test_modules(tests_root: Path) -> list[str]:
+    """`file:line module` for every import, under tests/, of a test module or a conftest: shared
+    helpers live in plain modules (tests/<area>/<name>.py), and fixtures reach tests through
+    pytest's conftest lookup or an import from a plain module, never from another test file."""
+    root = tests_root.parent
+    found = []
+    for path in sorted(tests_root.rglob("*.py")):
+        module = module_name(path, root)
+        package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = package.split(".")[: len(package.split(".")) - (node.level - 1)] if node.level else []
+                source = ".".join(base + ([node.module] if node.module else []))
+                names = [source, *(f"{source}.{alias.name}" for alias in node.names)]
+            else:
+                continue
+            for name in names:
+                is_file = root.joinpath(*name.split(".")).with_suffix(".py").is_file()
+                if name.split(".")[0] == tests_root.name and _is_test_or_conftest(name) and is_file:
+                    found.append(f"{path.relative_to(root)}:{node.lineno} {name}")
+    return found

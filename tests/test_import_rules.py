@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.import_rules import PRIVATE, bad_edges, direct_writes
+from tests.import_rules import PRIVATE, bad_edges, direct_writes, imports_of_test_modules
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,6 +36,11 @@ def test_every_allowlisted_edge_still_exists_so_the_list_only_shrinks():
 
 def test_no_adapter_writes_rows_itself():
     assert direct_writes(ROOT) == []
+
+
+def test_no_test_file_imports_from_a_test_module_or_a_conftest():
+    # Shared helpers live in plain modules (tests/gameapi/client.py, tests/rooms/sockets.py ...).
+    assert imports_of_test_modules(ROOT / "tests") == []
 
 
 # -- the checker, on small projects ---------------------------------------------------------
@@ -180,4 +185,23 @@ def test_an_adapter_that_writes_rows_itself_is_reported(tmp_path):
     assert direct_writes(root) == [
         "rooms.management.commands.load:5 update_or_create",
         "rooms.management.commands.load:6 delete",
+    ]
+
+
+def test_a_test_file_importing_another_test_module_or_a_conftest_is_reported(tmp_path):
+    root = project(
+        tmp_path,
+        {
+            "tests/__init__.py": "",
+            "tests/client.py": "",
+            "tests/area/__init__.py": "",
+            "tests/area/conftest.py": "from tests.client import make_key\n",
+            "tests/area/test_a.py": "from tests.client import make_key\nfrom .conftest import helper\n",
+            "tests/area/test_b.py": "from tests.area.test_a import thing\nfrom tests.area import conftest\n",
+        },
+    )
+    assert imports_of_test_modules(root / "tests") == [
+        "tests/area/test_a.py:2 tests.area.conftest",
+        "tests/area/test_b.py:1 tests.area.test_a",
+        "tests/area/test_b.py:2 tests.area.conftest",
     ]

@@ -96,7 +96,7 @@ def main() -> None:
     room_id = _seed()
     from playwright.sync_api import sync_playwright
 
-    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, CSP_VIOLATION
+    from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS, CSP_VIOLATION
     from tests.live import running_server
 
     docs = ROOT / "docs"

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from dataclasses import dataclass, field
 
 import pytest
+from django.core.management import call_command
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-CSP_VIOLATION = re.compile(r"Content[ -]Security[ -]Policy", re.IGNORECASE)
+from .chromium import CHROMIUM, CHROMIUM_ARGS, CSP_VIOLATION
 
 
 @pytest.fixture(scope="module")
@@ -107,3 +98,9 @@ def visitors(chromium, live_server_url):
     yield make
     for visitor in made:
         visitor.context.close()
+
+
+@pytest.fixture
+def demo_games(transactional_db):
+    """The demo games (quiz, reaction) in the catalog, loaded as `manage.py load_demo_data` does."""
+    call_command("load_demo_data", stdout=io.StringIO())

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from tests.browser.conftest import CHROMIUM_ARGS
+from tests.browser.chromium import CHROMIUM_ARGS
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,12 +9,9 @@ violation anywhere fails the test, with every finding of the run listed.
 
 from __future__ import annotations
 
-import io
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from django.core.management import call_command
 from django.template.loader import render_to_string
 from playwright.sync_api import expect
 
@@ -23,46 +20,15 @@ from gamebuddies.actors import Actor
 from rooms import services
 from rooms.models import Room
 
+from .axe_audit import Audit
 from .party import DESKTOP, PHONE, connected, seat_players
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-BLOCKING = {"serious", "critical"}
-AXE = Axe()
-
-
-class Audit:
-    """Runs axe on page states and keeps every serious or critical finding."""
-
-    def __init__(self):
-        self.findings: list[str] = []
-        self.states: list[str] = []
-
-    def check(self, page, state: str) -> None:
-        for scheme in ("light", "dark"):
-            page.emulate_media(color_scheme=scheme, reduced_motion="reduce")
-            page.wait_for_timeout(50)
-            results = AXE.run(page)
-            for violation in results.response["violations"]:
-                if violation["impact"] in BLOCKING:
-                    targets = [node["target"] for node in violation["nodes"]][:4]
-                    self.findings.append(f"{state} [{scheme}]: {violation['id']} ({violation['impact']}) {targets}")
-            self.states.append(f"{state} [{scheme}]")
-        page.emulate_media(color_scheme="light")
-
-    def assert_clean(self, expected_states: int) -> None:
-        assert self.findings == [], "\n".join(self.findings)
-        assert len(self.states) == expected_states * 2, self.states
 
 
 @pytest.fixture
 def audit():
     return Audit()
-
-
-@pytest.fixture
-def demo_games(transactional_db):
-    call_command("load_demo_data", stdout=io.StringIO())
 
 
 def test_home_join_and_error_pages_have_no_serious_violation(visitors, audit):

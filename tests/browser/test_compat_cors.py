@@ -32,7 +32,7 @@ def chromium():
     calling a loopback server. In production both sides are public sites; CORS is what is tested."""
     from playwright.sync_api import sync_playwright
 
-    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+    from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
 
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"

@@ -8,12 +8,10 @@
 
 from __future__ import annotations
 
-import io
 import re
 import time
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from demo.quiz_questions import QUESTIONS
@@ -21,8 +19,8 @@ from gamebuddies.actors import Actor
 from rooms import services
 from rooms.models import Room
 
+from .fake_socket import FAKE_WEBSOCKET, FakeServer
 from .party import DESKTOP, PHONE, connected
-from .test_lobby_client import FAKE_WEBSOCKET, FakeServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -111,11 +109,6 @@ def test_any_message_from_the_server_counts_as_a_sign_of_life(visitors):
     assert server.count() == 1
     server.wait_for_socket(1)  # silent now: declared dead and replaced
     assert player.page.evaluate("window.__sockets[0].closedWith") == 4000
-
-
-@pytest.fixture
-def demo_games(transactional_db):
-    call_command("load_demo_data", stdout=io.StringIO())
 
 
 def _right_choice(page) -> int:

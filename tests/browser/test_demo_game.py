@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import io
 import re
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from demo.quiz_questions import QUESTIONS
@@ -18,11 +16,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SCREENSHOTS = settings.BASE_DIR / ".tmp"
 # Long enough after the signal to count as a human reaction (the server calls < 100 ms anticipation).
 HUMAN_DELAY_MS = 150
-
-
-@pytest.fixture
-def demo_games(transactional_db):
-    call_command("load_demo_data", stdout=io.StringIO())
 
 
 def connected(page):

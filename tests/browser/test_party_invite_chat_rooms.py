@@ -14,8 +14,8 @@ import zxingcpp
 from PIL import Image
 from playwright.sync_api import expect
 
+from .axe_audit import Audit
 from .party import DESKTOP, PHONE, connected
-from .test_accessibility import Audit, demo_games  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -117,7 +117,7 @@ def test_a_muted_players_message_is_refused_and_everyone_sees_the_mute(visitors)
 
 def test_a_public_room_appears_in_another_browsers_list_within_two_seconds_and_goes_when_it_starts(
     visitors,
-    demo_games,  # noqa: F811
+    demo_games,
 ):
     host, browser_guest = visitors(1, **DESKTOP)[0], visitors(1, **PHONE)[0]
     code = host.create_room("Maya")

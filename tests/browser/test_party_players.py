@@ -16,8 +16,8 @@ from playwright.sync_api import expect
 from rooms import services
 from rooms.models import Game, Room
 
+from .axe_audit import Audit
 from .party import connected
-from .test_accessibility import Audit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from .test_lobby_client import FAKE_WEBSOCKET, FakeServer
+from .fake_socket import FAKE_WEBSOCKET, FakeServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

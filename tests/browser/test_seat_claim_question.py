@@ -6,7 +6,7 @@ import re
 import pytest
 
 from gameapi.services import api_key_create
-from tests.gameapi.conftest import ApiClient
+from tests.gameapi.client import ApiClient
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

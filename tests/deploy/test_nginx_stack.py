@@ -22,7 +22,7 @@ from django.conf import settings
 
 from deploy.stack import STATIC_ROOT, Stack, free_port
 from tests.factories import make_room
-from tests.gameapi.conftest import make_key
+from tests.gameapi.client import make_key
 from tests.live import server_env
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow, pytest.mark.django_db(transaction=True)]

@@ -15,13 +15,13 @@ from django.test import Client
 from players.models import Player, PlayerStatusHistory
 from rooms.models import Room, RoomMember
 from tests.factories import make_room
-from tests.gameapi.conftest import ApiClient, assert_envelope, make_key
+from tests.gameapi.client import ApiClient, assert_envelope, make_key
 
 from .pg import backend_killed_before, terminate_other_backends
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-ROOM_LOCK = 'FOR UPDATE'
+ROOM_LOCK = "FOR UPDATE"
 
 
 @pytest.fixture
@@ -79,7 +79,7 @@ def test_a_request_that_already_committed_is_not_run_again_but_answered_503():
 
 def test_room_creation_page_survives_a_lost_connection_and_seats_the_host_once():
     client = Client(REMOTE_ADDR="198.51.100.20")
-    with backend_killed_before("INSERT INTO \"rooms\""):
+    with backend_killed_before('INSERT INTO "rooms"'):
         response = client.post("/rooms/new", {"create-name": "Ann"})
     assert response.status_code == 302, response.content[:500]
     assert Room.objects.count() == 1 and RoomMember.objects.count() == 1
@@ -87,7 +87,7 @@ def test_room_creation_page_survives_a_lost_connection_and_seats_the_host_once()
 
 def test_page_whose_database_stays_away_gets_a_plain_503_page_not_a_500():
     client = Client(REMOTE_ADDR="198.51.100.21")
-    with backend_killed_before("INSERT INTO \"rooms\"", times=2):
+    with backend_killed_before('INSERT INTO "rooms"', times=2):
         response = client.post("/rooms/new", {"create-name": "Ann"})
     assert response.status_code == 503
     assert response["Content-Type"].startswith("text/html") and int(response["Retry-After"]) >= 1

@@ -19,7 +19,7 @@ from django.db import connection
 from players.models import PlayerStatusHistory
 from rooms.models import Room, RoomMember
 from tests.factories import make_room
-from tests.gameapi.conftest import make_key
+from tests.gameapi.client import make_key
 
 from .cluster import Cluster, LobbySocket, StatusWrite, Writers, is_retryable_503, request
 from .pg import terminate_other_backends
@@ -55,9 +55,7 @@ def assert_only_200_or_retryable_503(writes):
             assert answer.status == 200 or is_retryable_503(answer), (write.seq, answer)
 
 
-def test_backends_terminated_under_concurrent_writes_give_only_200_or_retryable_503_and_nothing_is_lost(
-    cluster, game
-):
+def test_backends_terminated_under_concurrent_writes_give_only_200_or_retryable_503_and_nothing_is_lost(cluster, game):
     room, seats, api_key = game
 
     def next_write(lane, turn):
@@ -232,4 +230,3 @@ def _eventually(check, *, seconds: float, every: float = 0.3) -> bool:
             return True
         time.sleep(every)
     return False
-

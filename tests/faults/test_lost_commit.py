@@ -20,7 +20,7 @@ from players.models import PlayerStatusHistory
 from rooms.models import Room, RoomEvent
 from rooms.services import fast_status
 from tests.factories import make_room
-from tests.gameapi.conftest import ApiClient, assert_envelope, make_key
+from tests.gameapi.client import ApiClient, assert_envelope, make_key
 from tests.gameapi.lean_client import asgi_request, settle
 
 from .pg import terminate_backend

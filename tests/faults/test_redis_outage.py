@@ -21,7 +21,7 @@ from gamebuddies.channel_layer import ResilientRedisPubSubChannelLayer
 from gamebuddies.outages import REDIS_ERRORS
 from rooms.models import Room
 from tests.factories import make_room
-from tests.gameapi.conftest import ApiClient, assert_envelope, make_key
+from tests.gameapi.client import ApiClient, assert_envelope, make_key
 
 from .redis_server import ThrowawayRedis
 

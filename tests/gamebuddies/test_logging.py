@@ -30,7 +30,7 @@ from gamebuddies.logging import (
     logging_config,
 )
 from tests.factories import make_room
-from tests.gameapi.conftest import ApiClient, make_key
+from tests.gameapi.client import ApiClient, make_key
 from tests.gameapi.webhooks.receiver import Receiver
 from tests.live import running_server
 

@@ -19,7 +19,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
 
 from deploy.stack import prepare_metrics_dir
-from tests.gameapi.conftest import make_key
+from tests.gameapi.client import make_key
 from tests.live import running_server
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow, pytest.mark.django_db(transaction=True)]

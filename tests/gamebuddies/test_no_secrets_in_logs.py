@@ -14,7 +14,7 @@ from gamebuddies.actors import Actor
 from players.selectors import session_get_active
 from rooms import services
 from rooms.models import Room
-from tests.gameapi.conftest import ApiClient, make_key
+from tests.gameapi.client import ApiClient, make_key
 from tests.gameapi.webhooks.receiver import Receiver
 
 pytestmark = pytest.mark.django_db

@@ -12,10 +12,8 @@ from players.names import NameTakenError
 from rooms import services
 from rooms.models import Room
 from tests.factories import SYSTEM, make_room
-from tests.gameapi.conftest import ApiClient, assert_envelope, make_key
+from tests.gameapi.client import ApiClient, assert_envelope, make_key
 from tests.rooms.sockets import seated
-
-from .test_translations import compiled  # noqa: F401  (the German catalogue, compiled)
 
 
 @pytest.mark.django_db

@@ -4,7 +4,6 @@ footer switch, refusals read in German, and the Game API stays English."""
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import polib
@@ -17,22 +16,12 @@ from gamebuddies.ui_strings import ERROR_MESSAGES, SCRIPT_STRINGS, ui_string_tab
 from players.names import MAX_MARKS_PER_CHARACTER, MAX_NAME_LENGTH
 from rooms import services
 from tests.factories import SYSTEM, make_room
-from tests.gameapi.conftest import ApiClient, make_key
+from tests.gameapi.client import ApiClient, make_key
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "scripts"))
-import translations  # noqa: E402
-
 GERMAN_PO = ROOT / "locale" / "de" / "LC_MESSAGES" / "django.po"
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w+\}")
 SCRIPT_CALL = re.compile(r'\bt\("((?:[^"\\]|\\.)*)"')
-
-
-@pytest.fixture(scope="module", autouse=True)
-def compiled():
-    translations.compile_catalogues()  # the .mo is build output: compile what is committed
-    translation.trans_real._translations = {}  # forget catalogues loaded before
-    translation.trans_real._active = translation.trans_real.Local()
 
 
 def test_every_german_entry_is_translated_and_none_is_fuzzy():

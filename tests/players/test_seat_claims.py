@@ -19,7 +19,8 @@ from players.selectors import session_get_active
 from rooms import services
 from rooms.models import RoomMember
 from tests.factories import SYSTEM
-from tests.gameapi.conftest import ApiClient, _request_log_flushed_by_tests  # noqa: F401 - fixture
+from tests.gameapi.client import ApiClient
+from tests.gameapi.fixtures import _request_log_flushed_by_tests  # noqa: F401 - fixture
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_request_log_flushed_by_tests")]
 

@@ -18,7 +18,7 @@ from gameapi.retention import prune_api_requests, prune_api_requests_batch
 from players.models import PlayerSession, SessionStatus
 from rooms.models import Room
 from rooms.services.retention import expire_sessions, expire_sessions_batch, prune_rooms, prune_rooms_batch
-from tests.retention.conftest import ended_rooms, expired_sessions, old_api_requests
+from tests.retention.old_rows import ended_rooms, expired_sessions, old_api_requests
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

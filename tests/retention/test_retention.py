@@ -15,7 +15,7 @@ from rooms.management.commands.run_worker import retention_sweep
 from rooms.models import GameState, Room, RoomEvent, RoomMember, RoomStatus
 from rooms.services.retention import expire_sessions, prune_rooms
 from tests.factories import make_room
-from tests.retention.conftest import ended_rooms, expired_sessions, old_api_requests
+from tests.retention.old_rows import ended_rooms, expired_sessions, old_api_requests
 
 pytestmark = pytest.mark.django_db
 

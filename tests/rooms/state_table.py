@@ -326,7 +326,7 @@ class LeanTable:
 
     async def __aenter__(self) -> LeanTable:
         from gamebuddies import pg
-        from tests.gameapi.conftest import make_key
+        from tests.gameapi.client import make_key
 
         self.run_orm = pg.run_orm
         self.raw_key, _ = await pg.run_orm(make_key, service="rules-game", rate_limits=UNLIMITED)

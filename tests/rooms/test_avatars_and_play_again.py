@@ -11,7 +11,7 @@ from rooms import services
 from rooms.models import Room, RoomEvent, RoomMember
 from rooms.selectors import room_snapshot
 from tests.factories import SYSTEM, make_room, player_actor
-from tests.gameapi.conftest import ApiClient, assert_envelope, make_key
+from tests.gameapi.client import ApiClient, assert_envelope, make_key
 
 pytestmark = pytest.mark.django_db
 

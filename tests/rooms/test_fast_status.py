@@ -27,7 +27,7 @@ from rooms.broadcast import broadcaster
 from rooms.models import Room, RoomEvent, RoomMember
 from rooms.services import fast_status
 from tests.factories import make_room
-from tests.gameapi.conftest import make_key
+from tests.gameapi.client import make_key
 from tests.gameapi.lean_client import asgi_request, settle
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
@@ -82,9 +82,7 @@ class RoundTrips:
         self.redis.clear()
 
 
-async def test_a_status_update_over_the_api_costs_two_postgres_and_two_redis_round_trips(
-    settings, monkeypatch
-):
+async def test_a_status_update_over_the_api_costs_two_postgres_and_two_redis_round_trips(settings, monkeypatch):
     settings.GAMEAPI_LEAN_PATH = True
     raw_key, _ = await pg.run_orm(make_key, rate_limits={"status": "1000/m"})
     room, seats = await pg.run_orm(make_room, players=8, in_game=True)

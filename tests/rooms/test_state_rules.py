@@ -28,11 +28,8 @@ from django.utils import timezone
 from rooms.models import Room, RoomEvent, RoomMember
 from rooms.services import housekeeping
 from rooms.services.status import heartbeat_cache_key
-from tests.gameapi.conftest import (  # noqa: F401 - its autouse fixture: no request-log rows here
-    ApiClient,
-    _request_log_flushed_by_tests,
-    make_key,
-)
+from tests.gameapi.client import ApiClient, make_key
+from tests.gameapi.fixtures import _request_log_flushed_by_tests  # noqa: F401 - autouse: no request-log rows here
 from tests.staff import log_messages, staff_client
 
 from .sockets import browser, receive_until, request

@@ -23,12 +23,8 @@ from rooms import services
 from rooms.models import Room, RoomEvent, RoomMember
 from rooms.services.status import heartbeat_cache_key
 from tests.factories import SYSTEM, make_room, player_actor
-from tests.gameapi.conftest import (  # noqa: F401 - its autouse fixture: no request-log rows here
-    ApiClient,
-    _request_log_flushed_by_tests,
-    assert_envelope,
-    make_key,
-)
+from tests.gameapi.client import ApiClient, assert_envelope, make_key
+from tests.gameapi.fixtures import _request_log_flushed_by_tests  # noqa: F401 - autouse: no request-log rows here
 from tests.gameapi.lean_client import asgi_request, settle
 
 from .sockets import browser, receive_until, request

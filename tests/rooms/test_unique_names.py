@@ -10,7 +10,7 @@ from players.names import NameTakenError
 from rooms import services
 from rooms.models import RoomMember
 from tests.factories import SYSTEM, make_room
-from tests.gameapi.conftest import ApiClient, assert_envelope, make_key
+from tests.gameapi.client import ApiClient, assert_envelope, make_key
 
 
 def _room_with_alice():

@@ -26,7 +26,7 @@ from gamebuddies.actors import Actor
 from rooms import services
 from rooms.models import Room
 
-from .conftest import FAST_RETRY, make_key
+from .sdk_setup import FAST_RETRY, make_key
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

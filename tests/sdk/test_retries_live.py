@@ -14,7 +14,7 @@ from gamebuddies_sdk import (
 
 from tests.live import free_port
 
-from .conftest import FAST_RETRY, make_key
+from .sdk_setup import FAST_RETRY, make_key
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -25,6 +25,7 @@ import xml.etree.ElementTree as ET
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import services  # noqa: E402
@@ -142,6 +143,17 @@ class Pass:
             self.process.wait()
 
 
+def worker_databases(redis_url: str) -> str:
+    """What tests/settings.py gives each xdist worker: the database N below REDIS_URL's; never 0."""
+    if WORKERS < 2:
+        return ""
+    first = int(urlsplit(redis_url).path.strip("/") or 0)
+    last = first - (WORKERS - 1)
+    if last < 1:
+        stop_with(f"{WORKERS} workers need Redis databases {first} down to {last}: set GB_TEST_REDIS_DB higher")
+    return f" (the workers use databases {first} down to {last})"
+
+
 def run_passes(passes: list[Pass]) -> list[PassResult]:
     """Side by side when workers are used, else one after the other; interrupted together."""
     results: list[PassResult] = []
@@ -184,7 +196,7 @@ def main() -> int:
                 f"Install with `apt-get install -y {missing}`, or set DATABASE_URL and REDIS_URL"
             )
         say(f"PostgreSQL: {database_how}")
-        say(f"Redis: {redis_how}")
+        say(f"Redis: {redis_how}{worker_databases(redis_url)}")
         setup_seconds = time.time() - make_started
 
         real_env = {**base_env(), "DATABASE_URL": database_url, "REDIS_URL": redis_url}

@@ -80,6 +80,7 @@ def running_server(*, workers: int = 1, env: dict | None = None, ready_timeout: 
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()  # gone, with its database sessions, before the test database is dropped
 
 
 def _wait_ready(base_url: str, process, timeout: float, log_path) -> None:

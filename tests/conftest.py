@@ -55,6 +55,31 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.slow)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database, dropped at the end even if a session was left on it.
+
+    A pool that belonged to a finished test's event loop (gamebuddies/pg.py keeps one per loop)
+    can still hold a connection when the session ends; DROP DATABASE then refuses ("being
+    accessed by other users"), which leaves the database behind with only a warning. Every test
+    has finished by now, so the sessions left on this test database are strays: end them first.
+    """
+    yield
+    if connection.vendor != "postgresql":
+        return
+    import psycopg
+
+    db = connection.settings_dict
+    with django_db_blocker.unblock(), psycopg.connect(
+        host=db["HOST"], port=db["PORT"] or None, user=db["USER"], password=db["PASSWORD"] or None,
+        dbname="postgres", autocommit=True,
+    ) as admin:  # fmt: skip
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [db["NAME"]],
+        )
+
+
 @pytest.fixture(autouse=True)
 def _require_real_parts(request):
     if request.node.get_closest_marker("postgres") and not settings.DATABASE_URL.startswith("postgres"):

@@ -216,6 +216,9 @@ ADMIN_LOGIN_RATE_PER_USER = os.environ.get("ADMIN_LOGIN_RATE_PER_USER", "5/m")
 ROOM_CODE_GUESS_IP_RATE = os.environ.get("ROOM_CODE_GUESS_IP_RATE", "100/m")
 # Per client IP: seats taken from the pages (a party of twenty on one Wi-Fi stays well below).
 ROOM_JOIN_RATE = os.environ.get("ROOM_JOIN_RATE", "40/m")
+# Per client IP: the public room browser's feed (one query a poll). A visible page polls about
+# 40 times a minute, so fifteen tabs behind one address still get every answer; a loop does not.
+ROOM_LIST_FEED_RATE = os.environ.get("ROOM_LIST_FEED_RATE", "600/m")
 # A kicked browser cannot take a new seat in that room for this long, unless the host lifts it.
 KICK_BLOCK_SECONDS = env_int("KICK_BLOCK_SECONDS", 600)
 # Lifetime of the one-time seat claim code in the API's lobbyUrl.

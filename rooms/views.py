@@ -28,6 +28,7 @@ from gamebuddies.errors import (
     RoomClosedError,
     RoomFullError,
     RoomNotFoundError,
+    error_response,
 )
 from gamebuddies.ratelimits import browser_id_from_request, client_ip, hit
 from players import cookies
@@ -427,8 +428,13 @@ def room_list(request):
 def room_list_feed(request):
     """The room browser's live feed: the listing as JSON, 304 while its ETag still matches.
 
-    One query per poll; pages poll every couple of seconds only while they are visible.
+    One query per poll; pages poll every couple of seconds only while they are visible, and
+    anything polling faster is slowed per IP (the page skips a refused poll and tries again).
     """
+    try:
+        hit(group="room-list-feed", value=client_ip(request), rate=settings.ROOM_LIST_FEED_RATE)
+    except RateLimitedError as exc:
+        return error_response(exc, request)
     rooms = public_lobbies()
     etag = public_lobbies_etag(rooms)
     if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:

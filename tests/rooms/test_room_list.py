@@ -91,6 +91,16 @@ def test_the_feed_answers_304_until_the_listing_changes():
     assert changed["ETag"] != etag
 
 
+def test_a_client_polling_the_feed_in_a_loop_is_slowed_per_ip_and_others_still_get_answers(settings):
+    settings.ROOM_LIST_FEED_RATE = "3/m"
+    looping = Client(REMOTE_ADDR="203.0.113.40")
+    assert [looping.get("/rooms/feed").status_code for _ in range(3)] == [200, 200, 200]
+    refused = looping.get("/rooms/feed")
+    assert refused.status_code == 429
+    assert refused.json()["code"] == "RATE_LIMITED" and int(refused["Retry-After"]) >= 1
+    assert Client(REMOTE_ADDR="198.51.100.40").get("/rooms/feed").status_code == 200
+
+
 def test_the_page_lists_rooms_as_text_with_a_join_link_through_the_join_page():
     room, (host,) = public_room()
     host.player.display_name = "<b>Hal</b>"

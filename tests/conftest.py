@@ -16,6 +16,7 @@ from django.db import connection
 
 from gamebuddies.actors import Actor
 from rooms.models import Game
+from tests.db_flush import retry_on_deadlock
 
 
 def pytest_configure(config):
@@ -47,6 +48,14 @@ def _flush_postgresql_by_delete():
         return [f"{style.SQL_KEYWORD('SET CONSTRAINTS ALL DEFERRED')};", *deletes]
 
     DatabaseOperations.sql_flush = sql_flush
+
+    flush = DatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):
+        return retry_on_deadlock(lambda: flush(self, sql_list))
+
+    DatabaseOperations.execute_sql_flush = execute_sql_flush
+
 
 
 def pytest_collection_modifyitems(config, items):

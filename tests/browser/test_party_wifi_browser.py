@@ -1,5 +1,5 @@
 """Issue 22 #4 in real browsers: four people at one party share an IP (here 127.0.0.1). One of
-them mistypes 25 codes; another still joins by the invite link and the lobbies keep working."""
+them mistypes codes until cut off; another still joins by the invite link and the lobbies keep working."""
 
 import re
 
@@ -14,14 +14,16 @@ def test_a_guest_mistyping_codes_does_not_lock_out_the_party(visitors):
     guest.join_by_link(code, "Guest")
 
     typo.page.goto(typo.base_url + "/")
-    for n in range(25):
+    for n in range(45):
         typo.page.get_by_label("Room code").fill(f"QQQ{n:03d}".replace("0", "W").replace("1", "X"))
         typo.page.locator("#id_join-name").fill("Typo")
         typo.page.get_by_role("button", name="Join", exact=True).click()
         typo.page.wait_for_load_state()
         if typo.page.get_by_role("heading", name="Too many tries").count():
             break
-    assert n == 20  # cut off after 20 unknown codes, as before
+    # Cut off after 20 unknown codes, never sooner; up to 20 later when the tries straddle the end
+    # of the limiter's fixed one-minute window (its count starts again in the next).
+    assert 20 <= n <= 40
     typo.page.goto(f"{typo.base_url}/r/{code}")
     assert typo.page.get_by_role("heading", name="Too many tries").count() == 1  # even for a real code
 

@@ -34,6 +34,7 @@ CHAT_MESSAGES_PER_SECOND = settings.CHAT_MESSAGES_PER_SECOND
 CHAT_MESSAGE_BURST = settings.CHAT_MESSAGE_BURST
 CHAT_RATE_PER_SEAT = settings.CHAT_RATE_PER_SEAT
 CHAT_MESSAGES_KEPT = settings.CHAT_MESSAGES_KEPT  # the newest lines kept per room
+CHAT_MODERATION_KEPT = settings.CHAT_MODERATION_KEPT  # the newest moderation entries kept per room
 DEMO_GAMES_RATE = settings.DEMO_GAMES_RATE
 
 

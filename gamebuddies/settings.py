@@ -253,6 +253,8 @@ CHAT_MESSAGE_BURST = env_float("CHAT_MESSAGE_BURST", 5)
 CHAT_RATE_PER_SEAT = os.environ.get("CHAT_RATE_PER_SEAT", "30/m")
 # The newest chat lines kept per room (older ones are deleted as new ones arrive).
 CHAT_MESSAGES_KEPT = env_int("CHAT_MESSAGES_KEPT", 50)
+# The host's moderation record kept per room (older entries go, except each one still in force).
+CHAT_MODERATION_KEPT = env_int("CHAT_MODERATION_KEPT", 200)
 # Per client IP, across the demo games' result endpoints: generous for a room of eight on one network.
 DEMO_GAMES_RATE = os.environ.get("DEMO_GAMES_RATE", "240/m")
 

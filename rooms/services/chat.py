@@ -26,6 +26,7 @@ from gamebuddies.limits import (
     CHAT_MESSAGE_MAX_CHARS,
     CHAT_MESSAGES_KEPT,
     CHAT_MESSAGES_PER_SECOND,
+    CHAT_MODERATION_KEPT,
     CHAT_RATE_PER_SEAT,
 )
 from gamebuddies.ratelimits import TokenBuckets, hit
@@ -86,6 +87,27 @@ def _host_member(actor: Actor, room) -> RoomMember | None:
     return member
 
 
+def _record_moderation(room, **fields) -> None:
+    """Add to the room's moderation record and keep it bounded: the newest
+    CHAT_MODERATION_KEPT entries stay, and so does each entry still in force (the latest mute
+    or unmute of each player, the latest spectator rule), which the chat's state is read from."""
+    ChatModeration.objects.create(room=room, **fields)
+    rows = list(ChatModeration.objects.filter(room=room).order_by("-id").values_list("id", "action", "target_id"))
+    if len(rows) <= CHAT_MODERATION_KEPT:
+        return
+    in_force, old = set(), []
+    for index, (pk, action, target_id) in enumerate(rows):
+        key = None if action == ChatAction.DELETE else (action in _SPECTATOR_ACTIONS, target_id)
+        if key is not None and key not in in_force:
+            in_force.add(key)
+        elif index >= CHAT_MODERATION_KEPT:
+            old.append(pk)
+    ChatModeration.objects.filter(pk__in=old).delete()
+
+
+_SPECTATOR_ACTIONS = (ChatAction.SPECTATORS_ON, ChatAction.SPECTATORS_OFF)
+
+
 # -- services ------------------------------------------------------------------------
 @transaction.atomic
 def chat_send(*, room: RoomRef, actor: Actor, text) -> dict:
@@ -124,8 +146,8 @@ def chat_delete(*, room: RoomRef, actor: Actor, message_id) -> dict:
     message = ChatMessage.objects.filter(room=locked, pk=message_id).first()
     if message is None:
         raise ChatMessageNotFoundError(_("That message is no longer there"))
-    ChatModeration.objects.create(
-        room=locked,
+    _record_moderation(
+        locked,
         actor_id=host.player_id,
         target_id=message.player_id,
         action=ChatAction.DELETE,
@@ -148,8 +170,8 @@ def chat_mute(*, room: RoomRef, actor: Actor, target_player_id, muted) -> dict:
         raise PlayerNotFoundError()
     if target.player_id == host.player_id:
         raise ValidationError(_("The host cannot mute themselves"), field="playerId")
-    ChatModeration.objects.create(
-        room=locked,
+    _record_moderation(
+        locked,
         actor_id=host.player_id,
         target_id=target.player_id,
         action=ChatAction.MUTE if muted else ChatAction.UNMUTE,
@@ -165,8 +187,8 @@ def chat_set_spectators(*, room: RoomRef, actor: Actor, allowed) -> dict:
     locked = lock_room(room)
     authorize_room(actor, locked)
     host = _host_member(actor, locked)
-    ChatModeration.objects.create(
-        room=locked,
+    _record_moderation(
+        locked,
         actor_id=host.player_id,
         action=ChatAction.SPECTATORS_ON if allowed else ChatAction.SPECTATORS_OFF,
     )

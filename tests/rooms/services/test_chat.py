@@ -91,6 +91,27 @@ def test_a_muted_player_is_refused_until_unmuted_and_both_are_recorded():
     assert chat_history_message(room_id=room.pk)["muted"] == []
 
 
+def test_the_moderation_record_stays_bounded_and_keeps_every_rule_still_in_force(monkeypatch):
+    monkeypatch.setattr(chat, "CHAT_MODERATION_KEPT", 3)
+    room, (host, guest, other) = make_room(players=3)
+    actor = player_actor(host)
+    chat.chat_mute(room=room.pk, actor=actor, target_player_id=guest.player.pk, muted=True)  # oldest, in force
+    for n in range(10):  # a host toggling the spectator rule over and over
+        chat.chat_set_spectators(room=room.pk, actor=actor, allowed=n % 2 == 0)
+    chat.chat_mute(room=room.pk, actor=actor, target_player_id=other.player.pk, muted=True)
+    chat.chat_mute(room=room.pk, actor=actor, target_player_id=other.player.pk, muted=False)
+    kept = list(ChatModeration.objects.filter(room=room).order_by("id").values_list("action", "target_id"))
+    # The newest three, and the guest's mute from before them, which is still in force.
+    assert kept == [
+        ("mute", guest.player.pk),
+        ("spectators_off", None),
+        ("mute", other.player.pk),
+        ("unmute", other.player.pk),
+    ]
+    history = chat_history_message(room_id=room.pk)
+    assert history["muted"] == [str(guest.player.pk)] and history["spectatorsAllowed"] is False
+
+
 def test_only_the_host_mutes_deletes_or_changes_the_spectator_rule():
     room, (host, guest, other) = make_room(players=3)
     chat.chat_send(room=room.pk, actor=player_actor(host), text="hi")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiExample
 
+from ..presenters import SESSION_INVALID
+
 ROOM_CODE = "K7QX2M"
 PLAYER_ID = "3f1c9a52-6d0e-4b7a-9c55-2f8e1d7b4a10"
 HOST_ID = "0b6e4a3c-1f2d-4c5b-8a9e-7d6c5b4a3f21"
@@ -101,18 +103,7 @@ SESSION_VALIDATE = [
             "gameRunId": RUN_ID,
         },
     ),
-    response(
-        "Unknown or expired session",
-        {
-            "valid": False,
-            "playerId": None,
-            "roomCode": None,
-            "role": None,
-            "isHost": None,
-            "displayName": None,
-            "gameRunId": None,
-        },
-    ),
+    response("Unknown or expired session", SESSION_INVALID),
 ]
 STATUS = [
     request(
